@@ -150,7 +150,10 @@ int main(int argc, char *argv[])
 	case BRIDGE_CONFIG_OK:
 		break;
 	}
-	bridge_log_init(daemon.config.log_level);
+	/* At the default level, a startup failure is reported by our own one
+	 * line on stderr, not also by the library underneath. */
+	bridge_log_init(daemon.config.log_level == BRIDGE_LOG_ERROR ? BRIDGE_LOG_SILENT
+								    : daemon.config.log_level);
 	if (!grantlink_backend_available(daemon.config.transport)) {
 		fprintf(stderr, "bridge-daemon: transport %s is not built in\n",
 			grantlink_backend_name(daemon.config.transport));
@@ -203,6 +206,7 @@ int main(int argc, char *argv[])
 	if (stats_timer) {
 		wl_event_source_timer_update(stats_timer, STATS_INTERVAL_MS);
 	}
+	bridge_log_init(daemon.config.log_level);
 	bridge_daemon_write_stats(&daemon);
 	bridge_log(BRIDGE_LOG_INFO, "serving domain %u (%s) at %s", daemon.config.domid,
 		daemon.config.vm_name, daemon.config.listen_path);
