@@ -148,12 +148,35 @@ void agent_link_down(struct agent *agent)
 	agent->stream_fd = -1;
 }
 
+/* After a protocol error the display reads nothing more: drain its socket
+ * ourselves so that the link keeps moving and its end is seen. */
+static void iterate_broken(struct agent *agent, int timeout_ms)
+{
+	struct pollfd fds[2] = {
+		{.fd = agent->hangup ? -1 : grantlink_get_fd(agent->link),
+			.events = grantlink_get_events(agent->link)},
+		{.fd = agent->stream_fd, .events = grantlink_pump_get_stream_events(agent->pump)},
+	};
+	poll(fds, 2, timeout_ms);
+	if (grantlink_pump_dispatch(agent->pump) & GRANTLINK_EVENT_HANGUP) {
+		agent->hangup = true;
+	}
+	char sink[4096];
+	while (recv(wl_display_get_fd(agent->display), sink, sizeof(sink), MSG_DONTWAIT) > 0) {
+	}
+}
+
 void agent_iterate(struct agent *agent, int timeout_ms)
 {
 	struct wl_display *display = agent->display;
+	if (wl_display_get_error(display)) {
+		iterate_broken(agent, timeout_ms);
+		return;
+	}
 	wl_display_flush(display);
 	while (wl_display_prepare_read(display) != 0) {
 		if (wl_display_dispatch_pending(display) < 0) {
+			iterate_broken(agent, timeout_ms);
 			return;
 		}
 	}
@@ -448,9 +471,14 @@ void agent_window_show(struct agent *agent, struct agent_window *window,
 
 int64_t agent_stat(const char *stats_path, const char *key)
 {
-	FILE *f = fopen(stats_path, "r");
-	if (!f) {
-		agent_fail(__FILE__, __LINE__, "cannot read %s", stats_path);
+	/* written once the daemon listens */
+	FILE *f;
+	int64_t deadline = now_ms() + 5000;
+	while (!(f = fopen(stats_path, "r"))) {
+		if (now_ms() > deadline) {
+			agent_fail(__FILE__, __LINE__, "cannot read %s", stats_path);
+		}
+		usleep(20000);
 	}
 	char text[4096];
 	size_t n = fread(text, 1, sizeof(text) - 1, f);
