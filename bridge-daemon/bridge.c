@@ -73,8 +73,8 @@ static void bridge_create_pool(struct wl_client *client, struct wl_resource *res
 	bridge_pool_create(guest, resource, id, untrusted_size);
 }
 
-static void bridge_create_toplevel(struct wl_client *client, struct wl_resource *resource,
-	uint32_t id)
+static void bridge_create_toplevel(
+	struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
 	struct bridge_guest *guest = guest_of(resource);
 	if (!check_hello(guest)) {
@@ -146,7 +146,8 @@ static void bridge_bind(struct wl_client *client, void *data, uint32_t version, 
 	if (!guest || guest->bridge) {
 		/* one bridge per link: a second one is not served */
 		wl_resource_set_implementation(resource, &bridge_impl, NULL, NULL);
-		wl_resource_post_error(resource, WGB_BRIDGE_ERROR_BAD_VERSION, "bridge bound twice");
+		wl_resource_post_error(
+			resource, WGB_BRIDGE_ERROR_BAD_VERSION, "bridge bound twice");
 		if (guest) {
 			guest->failed = true;
 			daemon->counters.protocol_errors++;

@@ -224,7 +224,8 @@ enum bridge_config_result bridge_config_parse(
 		case OPT_TRANSPORT:
 			if (!grantlink_backend_from_name(optarg, &config->transport)) {
 				set_error(err, err_len,
-					"--transport: '%s' is not 'local' or 'xen' (or not built in)",
+					"--transport: '%s' is not 'local' or 'xen' (or not built "
+					"in)",
 					optarg);
 				return BRIDGE_CONFIG_ERROR;
 			}
@@ -267,7 +268,8 @@ enum bridge_config_result bridge_config_parse(
 			return BRIDGE_CONFIG_HELP;
 		default:
 			if (optopt >= OPT_TRANSPORT) {
-				set_error(err, err_len, "option %s needs a value", argv[optind - 1]);
+				set_error(
+					err, err_len, "option %s needs a value", argv[optind - 1]);
 			} else {
 				set_error(err, err_len, "unknown option %s", argv[optind - 1]);
 			}
@@ -297,7 +299,8 @@ enum bridge_config_result bridge_config_parse(
 	for (size_t i = 0; i < name_len; i++) {
 		unsigned char c = (unsigned char)config->vm_name[i];
 		if (c < 0x20 || c == 0x7f || c == '[' || c == ']') {
-			set_error(err, err_len, "--vm-name: control characters and [ ] not allowed");
+			set_error(
+				err, err_len, "--vm-name: control characters and [ ] not allowed");
 			return BRIDGE_CONFIG_ERROR;
 		}
 	}

@@ -13,11 +13,11 @@
 #include "log.h"
 
 struct bridge_limits {
-	uint32_t max_width;  /* content pixels */
+	uint32_t max_width; /* content pixels */
 	uint32_t max_height;
 	uint32_t max_windows;
 	uint32_t max_pools;
-	uint32_t max_pages;  /* pages all pools of a guest may map at once */
+	uint32_t max_pages; /* pages all pools of a guest may map at once */
 	uint32_t max_messages_per_second;
 	uint32_t max_title_bytes;
 };
@@ -27,7 +27,7 @@ struct bridge_config {
 	const char *listen_path; /* local: socket; xen: xenstore directory */
 	uint16_t domid;          /* the guest's */
 	const char *vm_name;
-	uint32_t label;          /* 0xffRRGGBB */
+	uint32_t label; /* 0xffRRGGBB */
 	const char *config_path;
 	const char *stats_path;
 	enum bridge_log_level log_level;

@@ -63,18 +63,18 @@ struct bridge_guest {
 	struct bridge_daemon *daemon;
 	struct grantlink *link;
 	struct grantlink_pump *pump;
-	int stream_fd;               /* our end of the socketpair */
-	struct wl_client *client;    /* NULL once destroyed */
+	int stream_fd;            /* our end of the socketpair */
+	struct wl_client *client; /* NULL once destroyed */
 	struct wl_event_source *link_source;
 	struct wl_event_source *stream_source;
 	struct wl_event_source *finish_idle;
 	struct wl_listener client_destroy;
-	struct wl_resource *bridge;  /* wgb_bridge, once bound */
-	struct wl_resource *seat;    /* wgb_seat, or NULL */
+	struct wl_resource *bridge; /* wgb_bridge, once bound */
+	struct wl_resource *seat;   /* wgb_seat, or NULL */
 	bool hello_done;
-	bool failed;                 /* a protocol error ended the link */
-	struct wl_list windows;      /* bridge_window::link */
-	struct wl_list pools;        /* bridge_pool::link */
+	bool failed;            /* a protocol error ended the link */
+	struct wl_list windows; /* bridge_window::link */
+	struct wl_list pools;   /* bridge_pool::link */
 	uint32_t nwindows;
 	uint32_t npools;
 	uint64_t pages_held; /* pages of all its pools, mapped or not yet */
@@ -157,14 +157,14 @@ struct bridge_window {
 		bool min_set, max_set;
 		int32_t min_w, min_h, max_w, max_h;
 	} pending;
-	struct wl_list frames;     /* committed, waiting for dom0's frame */
+	struct wl_list frames; /* committed, waiting for dom0's frame */
 	struct bridge_presenter *presenter;
 };
 
 void bridge_window_create_toplevel(struct bridge_guest *guest, uint32_t id);
-void bridge_window_create_popup(struct bridge_guest *guest, uint32_t id,
-	struct wl_resource *parent, int32_t untrusted_x, int32_t untrusted_y,
-	int32_t untrusted_width, int32_t untrusted_height);
+void bridge_window_create_popup(struct bridge_guest *guest, uint32_t id, struct wl_resource *parent,
+	int32_t untrusted_x, int32_t untrusted_y, int32_t untrusted_width,
+	int32_t untrusted_height);
 struct bridge_window *bridge_window_from_resource(struct wl_resource *resource);
 /* dom0 asked for the next frame: done to the frames committed so far. */
 void bridge_window_frames_done(struct bridge_window *window, uint32_t time);

@@ -93,10 +93,9 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		dom0->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
 		xdg_wm_base_add_listener(dom0->wm_base, &wm_base_listener, dom0);
 	} else if (strcmp(interface, zxdg_decoration_manager_v1_interface.name) == 0) {
-		dom0->decoration_manager = wl_registry_bind(
-			registry, name, &zxdg_decoration_manager_v1_interface, 1);
-	} else if (strcmp(interface, wl_seat_interface.name) == 0 && !dom0->seat &&
-		version >= 5) {
+		dom0->decoration_manager =
+			wl_registry_bind(registry, name, &zxdg_decoration_manager_v1_interface, 1);
+	} else if (strcmp(interface, wl_seat_interface.name) == 0 && !dom0->seat && version >= 5) {
 		dom0->seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
 		bridge_input_seat_bound(dom0);
 	} else if (strcmp(interface, wl_output_interface.name) == 0 && version >= 2) {
@@ -118,7 +117,8 @@ static void registry_global_remove(void *data, struct wl_registry *registry, uin
 {
 	struct bridge_dom0 *dom0 = data;
 	struct bridge_output *output, *tmp;
-	wl_list_for_each_safe (output, tmp, &dom0->outputs, link) {
+	wl_list_for_each_safe(output, tmp, &dom0->outputs, link)
+	{
 		if (output->name == name) {
 			if (dom0->daemon->guest) {
 				bridge_send_output_removed(dom0->daemon->guest, name);
@@ -168,9 +168,9 @@ struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon)
 		goto out_disconnect;
 	}
 	const char *missing = !dom0->compositor ? "wl_compositor v4"
-		: !dom0->shm                     ? "wl_shm"
-		: !dom0->wm_base                 ? "xdg_wm_base"
-						 : NULL;
+			      : !dom0->shm      ? "wl_shm"
+			      : !dom0->wm_base  ? "xdg_wm_base"
+						: NULL;
 	if (missing) {
 		fprintf(stderr, "bridge-daemon: the compositor does not offer %s\n", missing);
 		goto out_disconnect;
@@ -203,7 +203,8 @@ void bridge_dom0_destroy(struct bridge_dom0 *dom0)
 	}
 	bridge_input_finish(dom0);
 	struct bridge_output *output, *tmp;
-	wl_list_for_each_safe (output, tmp, &dom0->outputs, link) {
+	wl_list_for_each_safe(output, tmp, &dom0->outputs, link)
+	{
 		output_destroy(output);
 	}
 	if (dom0->decoration_manager) {
@@ -258,7 +259,8 @@ bool bridge_dom0_after_dispatch(struct bridge_dom0 *dom0)
 void bridge_dom0_send_outputs(struct bridge_dom0 *dom0, struct bridge_guest *guest)
 {
 	struct bridge_output *output;
-	wl_list_for_each (output, &dom0->outputs, link) {
+	wl_list_for_each(output, &dom0->outputs, link)
+	{
 		output_send(output);
 	}
 }

@@ -12,7 +12,7 @@
 struct bridge_output {
 	struct bridge_dom0 *dom0;
 	struct wl_output *output;
-	uint32_t name; /* the registry name, also what the guest sees */
+	uint32_t name;       /* the registry name, also what the guest sees */
 	struct wl_list link; /* bridge_dom0::outputs */
 	int32_t x, y, width, height, scale, refresh;
 	bool mode_seen;

@@ -213,8 +213,8 @@ static void guest_finish(struct bridge_guest *guest)
 	}
 	/* every pool went with the client's resources */
 	if (guest->npools != 0 || guest->pages_held != 0) {
-		bridge_log(BRIDGE_LOG_ERROR, "BUG: %u pools still mapped at link end",
-			guest->npools);
+		bridge_log(
+			BRIDGE_LOG_ERROR, "BUG: %u pools still mapped at link end", guest->npools);
 	}
 	grantlink_pump_destroy(guest->pump);
 	close(guest->stream_fd);

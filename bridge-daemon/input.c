@@ -95,8 +95,8 @@ static void keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t se
 	struct wl_resource *seat = seat_for(dom0, window);
 	if (seat) {
 		wgb_seat_send_keyboard_enter(seat, window->resource, keys);
-		wgb_seat_send_modifiers(seat, dom0->mods[0], dom0->mods[1], dom0->mods[2],
-			dom0->mods[3]);
+		wgb_seat_send_modifiers(
+			seat, dom0->mods[0], dom0->mods[1], dom0->mods[2], dom0->mods[3]);
 	}
 }
 
@@ -135,8 +135,8 @@ static void keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_
 	}
 }
 
-static void keyboard_repeat_info(void *data, struct wl_keyboard *keyboard, int32_t rate,
-	int32_t delay)
+static void keyboard_repeat_info(
+	void *data, struct wl_keyboard *keyboard, int32_t rate, int32_t delay)
 {
 	struct bridge_dom0 *dom0 = data;
 	dom0->repeat_rate = rate;
@@ -318,8 +318,8 @@ static void touch_cancel(void *data, struct wl_touch *touch)
 	dom0->touch_focus = NULL;
 }
 
-static void touch_shape(void *data, struct wl_touch *touch, int32_t id, wl_fixed_t major,
-	wl_fixed_t minor)
+static void touch_shape(
+	void *data, struct wl_touch *touch, int32_t id, wl_fixed_t major, wl_fixed_t minor)
 {
 }
 

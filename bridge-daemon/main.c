@@ -70,9 +70,9 @@ static bool start_listening(struct bridge_daemon *daemon)
 	if (!daemon->listener) {
 		return false;
 	}
-	daemon->listener_source = wl_event_loop_add_fd(daemon->loop,
-		grantlink_listener_get_fd(daemon->listener), WL_EVENT_READABLE, handle_listener,
-		daemon);
+	daemon->listener_source =
+		wl_event_loop_add_fd(daemon->loop, grantlink_listener_get_fd(daemon->listener),
+			WL_EVENT_READABLE, handle_listener, daemon);
 	if (!daemon->listener_source) {
 		grantlink_listener_destroy(daemon->listener);
 		daemon->listener = NULL;
@@ -183,9 +183,9 @@ int main(int argc, char *argv[])
 		goto out_dom0;
 	}
 	if (grantlink_domain_get_fd(daemon.domain) >= 0) {
-		daemon.domain_source = wl_event_loop_add_fd(daemon.loop,
-			grantlink_domain_get_fd(daemon.domain), WL_EVENT_READABLE, handle_domain,
-			&daemon);
+		daemon.domain_source =
+			wl_event_loop_add_fd(daemon.loop, grantlink_domain_get_fd(daemon.domain),
+				WL_EVENT_READABLE, handle_domain, &daemon);
 	}
 	if (!bridge_global_create(&daemon)) {
 		fprintf(stderr, "bridge-daemon: cannot create the wgb_bridge global\n");

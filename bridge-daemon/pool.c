@@ -34,8 +34,8 @@ static void pool_unmap(struct bridge_pool *pool)
 }
 
 /* Checks an array of refs from the guest: whole uint32s, and room for them. */
-static bool check_ref_array(struct bridge_pool *pool, struct wl_array *untrusted_refs,
-	size_t room, const char *what)
+static bool check_ref_array(
+	struct bridge_pool *pool, struct wl_array *untrusted_refs, size_t room, const char *what)
 {
 	if (pool->mapping) {
 		bridge_guest_fail(pool->guest, WGB_BRIDGE_ERROR_BAD_POOL, "%s after map", what);
@@ -55,8 +55,8 @@ static bool check_ref_array(struct bridge_pool *pool, struct wl_array *untrusted
 	return true;
 }
 
-static void pool_add_refs(struct wl_client *client, struct wl_resource *resource,
-	struct wl_array *untrusted_refs)
+static void pool_add_refs(
+	struct wl_client *client, struct wl_resource *resource, struct wl_array *untrusted_refs)
 {
 	struct bridge_pool *pool = pool_from_resource(resource);
 	if (!check_ref_array(pool, untrusted_refs, pool->npages - pool->nrefs, "add_refs")) {
@@ -68,8 +68,8 @@ static void pool_add_refs(struct wl_client *client, struct wl_resource *resource
 	pool->nrefs += (uint32_t)n;
 }
 
-static void pool_add_indirect_refs(struct wl_client *client, struct wl_resource *resource,
-	struct wl_array *untrusted_refs)
+static void pool_add_indirect_refs(
+	struct wl_client *client, struct wl_resource *resource, struct wl_array *untrusted_refs)
 {
 	struct bridge_pool *pool = pool_from_resource(resource);
 	size_t left = pool->npages - pool->nrefs;
@@ -171,13 +171,13 @@ static void pool_create_buffer(struct wl_client *client, struct wl_resource *res
 	}
 	if (untrusted_stride < 0 || (int64_t)untrusted_stride < (int64_t)untrusted_width * 4 ||
 		untrusted_stride % 4 != 0) {
-		bridge_guest_fail(guest, WGB_BRIDGE_ERROR_BAD_BUFFER,
-			"stride %d for width %d", untrusted_stride, untrusted_width);
+		bridge_guest_fail(guest, WGB_BRIDGE_ERROR_BAD_BUFFER, "stride %d for width %d",
+			untrusted_stride, untrusted_width);
 		return;
 	}
 	if (untrusted_offset % 4 != 0) {
-		bridge_guest_fail(
-			guest, WGB_BRIDGE_ERROR_BAD_BUFFER, "offset %u unaligned", untrusted_offset);
+		bridge_guest_fail(guest, WGB_BRIDGE_ERROR_BAD_BUFFER, "offset %u unaligned",
+			untrusted_offset);
 		return;
 	}
 	/* 64-bit: no product or sum of 32-bit values overflows */
@@ -222,7 +222,8 @@ static void pool_create_buffer(struct wl_client *client, struct wl_resource *res
 		return;
 	}
 	wl_list_insert(&pool->buffers, &buffer->link);
-	wl_resource_set_implementation(buffer->resource, &buffer_impl, buffer, buffer_resource_destroy);
+	wl_resource_set_implementation(
+		buffer->resource, &buffer_impl, buffer, buffer_resource_destroy);
 }
 
 static void pool_release(struct wl_client *client, struct wl_resource *resource)
@@ -230,8 +231,8 @@ static void pool_release(struct wl_client *client, struct wl_resource *resource)
 	struct bridge_pool *pool = pool_from_resource(resource);
 	struct bridge_daemon *daemon = pool->guest->daemon;
 	if (!wl_list_empty(&pool->buffers)) {
-		bridge_guest_fail(pool->guest, WGB_BRIDGE_ERROR_BAD_POOL,
-			"pool released with live buffers");
+		bridge_guest_fail(
+			pool->guest, WGB_BRIDGE_ERROR_BAD_POOL, "pool released with live buffers");
 		return;
 	}
 	/* the heart of the grant invariant: unmap first, then tell */
@@ -256,7 +257,8 @@ static void pool_resource_destroy(struct wl_resource *resource)
 	 * checks there are none), for the moment until their own resources
 	 * go: cut them loose from memory about to be unmapped. */
 	struct bridge_buffer *buffer, *tmp;
-	wl_list_for_each_safe (buffer, tmp, &pool->buffers, link) {
+	wl_list_for_each_safe(buffer, tmp, &pool->buffers, link)
+	{
 		wl_list_remove(&buffer->link);
 		wl_list_init(&buffer->link);
 		pixman_image_unref(buffer->image);
@@ -281,8 +283,8 @@ void bridge_pool_create(struct bridge_guest *guest, struct wl_resource *bridge, 
 	}
 	uint32_t npages = untrusted_size / GRANTLINK_PAGE_SIZE;
 	if (guest->npools >= limits->max_pools) {
-		bridge_guest_fail(guest, WGB_BRIDGE_ERROR_LIMIT, "more than %u pools",
-			limits->max_pools);
+		bridge_guest_fail(
+			guest, WGB_BRIDGE_ERROR_LIMIT, "more than %u pools", limits->max_pools);
 		return;
 	}
 	if (guest->pages_held + npages > limits->max_pages) {

@@ -142,7 +142,8 @@ static bool alloc_slots(struct bridge_presenter *p, int32_t width, int32_t heigh
 	for (int i = 0; i < NSLOTS; i++) {
 		struct shm_slot *slot = &p->slots[i];
 		uint32_t *bits = (uint32_t *)(void *)((uint8_t *)data + slot_size * (size_t)i);
-		slot->image = pixman_image_create_bits(PIXMAN_a8r8g8b8, total_w, total_h, bits, stride);
+		slot->image =
+			pixman_image_create_bits(PIXMAN_a8r8g8b8, total_w, total_h, bits, stride);
 		slot->buffer = wl_shm_pool_create_buffer(pool, (int32_t)(slot_size * (size_t)i),
 			total_w, total_h, stride, WL_SHM_FORMAT_ARGB8888);
 		wl_buffer_add_listener(slot->buffer, &buffer_listener, p);
@@ -218,7 +219,8 @@ static void copy_region(pixman_image_t *src, int32_t src_offset, pixman_image_t 
 	for (int i = 0; i < n; i++) {
 		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, rects[i].x1 + src_offset,
 			rects[i].y1 + src_offset, 0, 0, rects[i].x1 + dst_offset,
-			rects[i].y1 + dst_offset, rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1);
+			rects[i].y1 + dst_offset, rects[i].x2 - rects[i].x1,
+			rects[i].y2 - rects[i].y1);
 	}
 }
 
@@ -357,8 +359,8 @@ static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, u
 		/* the guest sizes its content; the frame is ours */
 		w = w > 2 * p->border ? w - 2 * p->border : 0;
 		h = h > 2 * p->border ? h - 2 * p->border : 0;
-		wgb_window_send_configure(p->window->resource, w, h, &p->configure_states,
-			++p->guest_serial);
+		wgb_window_send_configure(
+			p->window->resource, w, h, &p->configure_states, ++p->guest_serial);
 	}
 	if (p->have_queued) {
 		present(p);
@@ -381,7 +383,8 @@ static void toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_
 	p->configure_height = height;
 	p->configure_states.size = 0;
 	uint32_t *state;
-	wl_array_for_each (state, states) {
+	wl_array_for_each(state, states)
+	{
 		uint32_t ours;
 		switch (*state) {
 		case XDG_TOPLEVEL_STATE_MAXIMIZED:
@@ -417,8 +420,8 @@ static const struct xdg_toplevel_listener toplevel_listener = {
 	.close = toplevel_close,
 };
 
-static void popup_configure(void *data, struct xdg_popup *popup, int32_t x, int32_t y,
-	int32_t width, int32_t height)
+static void popup_configure(
+	void *data, struct xdg_popup *popup, int32_t x, int32_t y, int32_t width, int32_t height)
 {
 }
 
@@ -472,9 +475,9 @@ static bool make_popup(struct bridge_presenter *p)
 	xdg_positioner_set_anchor(positioner, XDG_POSITIONER_ANCHOR_TOP_LEFT);
 	xdg_positioner_set_gravity(positioner, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT);
 	xdg_positioner_set_offset(positioner, window->popup_x - ax, window->popup_y - ay);
-	xdg_positioner_set_constraint_adjustment(positioner,
-		XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_X |
-			XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_Y);
+	xdg_positioner_set_constraint_adjustment(
+		positioner, XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_X |
+				    XDG_POSITIONER_CONSTRAINT_ADJUSTMENT_SLIDE_Y);
 	p->popup = xdg_surface_get_popup(p->xdg_surface, parent->xdg_surface, positioner);
 	xdg_positioner_destroy(positioner);
 	xdg_popup_add_listener(p->popup, &popup_listener, p);

@@ -44,11 +44,11 @@ static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
 static bool is_forbidden(uint32_t cp)
 {
 	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
-		/* bidi embeddings, overrides and isolates: they can make a
-		 * title read as something else */
-		(cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-		/* line and paragraph separators */
-		cp == 0x2028 || cp == 0x2029;
+	       /* bidi embeddings, overrides and isolates: they can make a
+		* title read as something else */
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	       /* line and paragraph separators */
+	       cp == 0x2028 || cp == 0x2029;
 }
 
 bool bridge_utf8_valid(const char *untrusted)

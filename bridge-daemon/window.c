@@ -38,8 +38,7 @@ static void set_pending_buffer(struct bridge_window *window, struct bridge_buffe
 
 static void handle_pending_buffer_destroy(struct wl_listener *listener, void *data)
 {
-	struct bridge_window *window =
-		wl_container_of(listener, window, pending.buffer_destroy);
+	struct bridge_window *window = wl_container_of(listener, window, pending.buffer_destroy);
 	set_pending_buffer(window, NULL);
 }
 
@@ -72,8 +71,8 @@ static char *sanitize_string(struct bridge_window *window, const char *untrusted
 	return full;
 }
 
-static void window_set_title(struct wl_client *client, struct wl_resource *resource,
-	const char *untrusted_title)
+static void window_set_title(
+	struct wl_client *client, struct wl_resource *resource, const char *untrusted_title)
 {
 	struct bridge_window *window = bridge_window_from_resource(resource);
 	char *title = sanitize_string(window, untrusted_title);
@@ -85,8 +84,8 @@ static void window_set_title(struct wl_client *client, struct wl_resource *resou
 	window->pending.title = title;
 }
 
-static void window_set_app_id(struct wl_client *client, struct wl_resource *resource,
-	const char *untrusted_app_id)
+static void window_set_app_id(
+	struct wl_client *client, struct wl_resource *resource, const char *untrusted_app_id)
 {
 	struct bridge_window *window = bridge_window_from_resource(resource);
 	char *app_id = sanitize_string(window, untrusted_app_id);
@@ -135,8 +134,8 @@ static void window_set_max_size(struct wl_client *client, struct wl_resource *re
 	window->pending.max_h = untrusted_height;
 }
 
-static void window_attach(struct wl_client *client, struct wl_resource *resource,
-	struct wl_resource *buffer_resource)
+static void window_attach(
+	struct wl_client *client, struct wl_resource *resource, struct wl_resource *buffer_resource)
 {
 	struct bridge_window *window = bridge_window_from_resource(resource);
 	/* libwayland checked the object is a wgb_buffer of this client */
@@ -192,13 +191,13 @@ static void window_frame(struct wl_client *client, struct wl_resource *resource,
 	wl_list_insert(window->pending.frames.prev, wl_resource_get_link(frame));
 }
 
-static void window_ack_configure(struct wl_client *client, struct wl_resource *resource,
-	uint32_t untrusted_serial)
+static void window_ack_configure(
+	struct wl_client *client, struct wl_resource *resource, uint32_t untrusted_serial)
 {
 	/* dom0's configure is acked when it arrives; nothing here is trusted
 	 * or needed beyond the log */
-	bridge_log(BRIDGE_LOG_DEBUG, "window %u acked configure %u",
-		wl_resource_get_id(resource), untrusted_serial);
+	bridge_log(BRIDGE_LOG_DEBUG, "window %u acked configure %u", wl_resource_get_id(resource),
+		untrusted_serial);
 }
 
 static void window_commit(struct wl_client *client, struct wl_resource *resource)
@@ -253,7 +252,8 @@ static const struct wgb_window_interface window_impl = {
 void bridge_window_frames_done(struct bridge_window *window, uint32_t time)
 {
 	struct wl_resource *frame, *tmp;
-	wl_resource_for_each_safe (frame, tmp, &window->frames) {
+	wl_resource_for_each_safe(frame, tmp, &window->frames)
+	{
 		wgb_frame_send_done(frame, time);
 		wl_resource_destroy(frame);
 	}
@@ -262,7 +262,8 @@ void bridge_window_frames_done(struct bridge_window *window, uint32_t time)
 static void destroy_frames(struct wl_list *frames)
 {
 	struct wl_resource *frame, *tmp;
-	wl_resource_for_each_safe (frame, tmp, frames) {
+	wl_resource_for_each_safe(frame, tmp, frames)
+	{
 		wl_resource_destroy(frame);
 	}
 }
@@ -273,7 +274,8 @@ static void window_resource_destroy(struct wl_resource *resource)
 	struct bridge_daemon *daemon = window->guest->daemon;
 	/* popups of a window that goes with its client: they go too, first */
 	struct bridge_window *popup, *tmp;
-	wl_list_for_each_safe (popup, tmp, &window->popups, popup_link) {
+	wl_list_for_each_safe(popup, tmp, &window->popups, popup_link)
+	{
 		wl_resource_destroy(popup->resource);
 	}
 	bridge_input_window_gone(daemon->dom0, window);
@@ -291,8 +293,8 @@ static void window_resource_destroy(struct wl_resource *resource)
 	free(window);
 }
 
-static struct bridge_window *window_create(struct bridge_guest *guest, uint32_t id,
-	struct bridge_window *parent)
+static struct bridge_window *window_create(
+	struct bridge_guest *guest, uint32_t id, struct bridge_window *parent)
 {
 	struct wl_client *client = guest->client;
 	struct bridge_window *window = calloc(1, sizeof(*window));
@@ -322,8 +324,8 @@ static struct bridge_window *window_create(struct bridge_guest *guest, uint32_t 
 	wl_list_insert(&guest->windows, &window->link);
 	guest->nwindows++;
 	guest->daemon->counters.windows++;
-	wl_resource_set_implementation(window->resource, &window_impl, window,
-		window_resource_destroy);
+	wl_resource_set_implementation(
+		window->resource, &window_impl, window, window_resource_destroy);
 	return window;
 }
 

@@ -215,10 +215,10 @@ static void check_display(struct agent *agent, const char *what)
 		const struct wl_interface *iface = NULL;
 		uint32_t id = 0;
 		uint32_t code = err == EPROTO
-			? wl_display_get_protocol_error(agent->display, &iface, &id)
-			: 0;
-		agent_fail(__FILE__, __LINE__, "waiting for %s: display error %s (%s code %u)", what,
-			strerror(err), iface ? iface->name : "-", code);
+					? wl_display_get_protocol_error(agent->display, &iface, &id)
+					: 0;
+		agent_fail(__FILE__, __LINE__, "waiting for %s: display error %s (%s code %u)",
+			what, strerror(err), iface ? iface->name : "-", code);
 	}
 }
 
@@ -316,8 +316,8 @@ static const struct wgb_pool_listener pool_listener = {
 	.unmapped = pool_unmapped,
 };
 
-void agent_pool_init(struct agent *agent, struct agent_pool *pool, uint32_t npages,
-	bool send_refs, bool map)
+void agent_pool_init(
+	struct agent *agent, struct agent_pool *pool, uint32_t npages, bool send_refs, bool map)
 {
 	memset(pool, 0, sizeof(*pool));
 	pool->agent = agent;
@@ -334,8 +334,8 @@ void agent_pool_init(struct agent *agent, struct agent_pool *pool, uint32_t npag
 	const uint32_t *refs = grantlink_share_get_refs(pool->share);
 	for (uint32_t i = 0; i < npages; i += 512) {
 		uint32_t n = npages - i < 512 ? npages - i : 512;
-		struct wl_array array = {
-			.size = n * sizeof(uint32_t), .alloc = n * sizeof(uint32_t),
+		struct wl_array array = {.size = n * sizeof(uint32_t),
+			.alloc = n * sizeof(uint32_t),
 			.data = (void *)(refs + i)};
 		wgb_pool_add_refs(pool->pool, &array);
 		/* keep the socket from filling up while the link is slower */
@@ -398,6 +398,14 @@ void agent_window_init(struct agent *agent, struct agent_window *window)
 	memset(window, 0, sizeof(*window));
 	window->window = wgb_bridge_create_toplevel(agent->bridge);
 	wgb_window_add_listener(window->window, &window_listener, window);
+}
+
+void agent_popup_init(struct agent *agent, struct agent_window *popup, struct agent_window *parent,
+	int32_t x, int32_t y, int32_t width, int32_t height)
+{
+	memset(popup, 0, sizeof(*popup));
+	popup->window = wgb_bridge_create_popup(agent->bridge, parent->window, x, y, width, height);
+	wgb_window_add_listener(popup->window, &window_listener, popup);
 }
 
 static void buffer_release(void *data, struct wgb_buffer *wgb_buffer)

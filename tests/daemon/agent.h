@@ -83,13 +83,15 @@ void agent_sync(struct agent *agent);
 void agent_expect_drop(struct agent *agent, uint32_t code);
 
 /* Shares NPAGES and sends their refs (unless !SEND_REFS); maps if MAP. */
-void agent_pool_init(struct agent *agent, struct agent_pool *pool, uint32_t npages,
-	bool send_refs, bool map);
+void agent_pool_init(
+	struct agent *agent, struct agent_pool *pool, uint32_t npages, bool send_refs, bool map);
 /* Releases the pool, waits for unmapped, checks the grant invariant, and
  * unshares. */
 void agent_pool_release(struct agent_pool *pool);
 
 void agent_window_init(struct agent *agent, struct agent_window *window);
+void agent_popup_init(struct agent *agent, struct agent_window *popup, struct agent_window *parent,
+	int32_t x, int32_t y, int32_t width, int32_t height);
 void agent_buffer_init(struct agent_pool *pool, struct agent_buffer *buffer, uint32_t offset,
 	int32_t width, int32_t height);
 void agent_buffer_fill(struct agent_buffer *buffer, uint32_t (*pattern)(int x, int y));

@@ -40,12 +40,17 @@ static uint32_t pattern_a(int x, int y)
 {
 	/* never the label color: blue is at most 0x80 */
 	return 0xff000000u | (uint32_t)(x * 255 / WIN_W) << 16 | (uint32_t)(y * 255 / WIN_H) << 8 |
-		(uint32_t)((x ^ y) & 0x7f);
+	       (uint32_t)((x ^ y) & 0x7f);
 }
 
 static uint32_t pattern_b(int x, int y)
 {
 	return 0xff20c040u;
+}
+
+static uint32_t pattern_c(int x, int y)
+{
+	return 0xff000000u | (uint32_t)(((x / 10 + y / 10) & 1) ? 0x3050a0 : 0xf0f0f0);
 }
 
 /* Takes a screenshot of the compositor into DIR/NAME.png. */
@@ -140,6 +145,11 @@ static uint32_t expect_a(int x, int y, void *data)
 	return pattern_a(x, y);
 }
 
+static uint32_t expect_c(int x, int y, void *data)
+{
+	return pattern_c(x, y);
+}
+
 struct rect {
 	int x, y, w, h;
 };
@@ -167,11 +177,12 @@ static void scenario_present(struct agent *a)
 
 	struct agent_pool pool;
 	uint32_t buffer_bytes = WIN_W * 4 * WIN_H;
-	uint32_t npages = (2 * buffer_bytes + GRANTLINK_PAGE_SIZE - 1) / GRANTLINK_PAGE_SIZE;
+	uint32_t npages = (3 * buffer_bytes + GRANTLINK_PAGE_SIZE - 1) / GRANTLINK_PAGE_SIZE;
 	agent_pool_init(a, &pool, npages, true, true);
-	struct agent_buffer front, back;
+	struct agent_buffer front, back, third;
 	agent_buffer_init(&pool, &front, 0, WIN_W, WIN_H);
 	agent_buffer_init(&pool, &back, buffer_bytes, WIN_W, WIN_H);
+	agent_buffer_init(&pool, &third, 2 * buffer_bytes, WIN_W, WIN_H);
 
 	struct agent_window window;
 	agent_window_init(a, &window);
@@ -201,6 +212,28 @@ static void scenario_present(struct agent *a)
 	struct rect r = {.x = 50, .y = 30, .w = 40, .h = 20};
 	agent_buffer_fill(&back, pattern_b);
 	agent_window_show(a, &window, &back, r.x, r.y, r.w, r.h);
+	/* The compositor repaints only what is damaged: cover the window
+	 * with a popup and take it away again, so that the next screenshot
+	 * shows all of the daemon's buffer, not the compositor's memory. */
+	struct agent_window popup;
+	agent_popup_init(a, &popup, &window, 0, 0, WIN_W, WIN_H);
+	wgb_window_commit(popup.window);
+	agent_buffer_fill(&third, pattern_c);
+	agent_window_show(a, &popup, &third, 0, 0, -1, -1);
+	usleep(200000);
+	agent_iterate(a, 0);
+	screenshot("popup", &shot);
+	find_window(&shot, WIN_W, WIN_H, &cx, &cy);
+	CHECK_EQ(count_mismatches(&shot, cx, cy, WIN_W, WIN_H, expect_c, NULL), 0);
+	test_image_finish(&shot);
+	wgb_window_destroy(popup.window);
+	agent_sync(a);
+	usleep(200000);
+	agent_iterate(a, 0);
+	screenshot("damage", &shot);
+	find_window(&shot, WIN_W, WIN_H, &cx, &cy);
+	CHECK_EQ(count_mismatches(&shot, cx, cy, WIN_W, WIN_H, expect_a_with_b_in_rect, &r), 0);
+	test_image_finish(&shot);
 	/* and once more through the first buffer, to exercise reuse of the
 	 * daemon's other shm buffer: a 1x1 damage of what is already there */
 	agent_buffer_fill(&front, pattern_a);
@@ -212,13 +245,14 @@ static void scenario_present(struct agent *a)
 	agent_window_show(a, &window, &front, 0, 0, 1, 1);
 	usleep(200000);
 	agent_iterate(a, 0);
-	screenshot("damage", &shot);
+	screenshot("reuse", &shot);
 	find_window(&shot, WIN_W, WIN_H, &cx, &cy);
 	CHECK_EQ(count_mismatches(&shot, cx, cy, WIN_W, WIN_H, expect_a_with_b_in_rect, &r), 0);
 	test_image_finish(&shot);
 
 	wgb_buffer_destroy(front.buffer);
 	wgb_buffer_destroy(back.buffer);
+	wgb_buffer_destroy(third.buffer);
 	wgb_window_destroy(window.window);
 	agent_pool_release(&pool);
 	agent_sync(a);
@@ -264,7 +298,8 @@ static void scenario_indirect(struct agent *a)
 	CHECK(indirect);
 	memcpy(grantlink_share_get_data(indirect), grantlink_share_get_refs(pool.share),
 		npages * sizeof(uint32_t));
-	struct wl_array refs = {.size = 2 * sizeof(uint32_t), .alloc = 2 * sizeof(uint32_t),
+	struct wl_array refs = {.size = 2 * sizeof(uint32_t),
+		.alloc = 2 * sizeof(uint32_t),
 		.data = (void *)grantlink_share_get_refs(indirect)};
 	wgb_pool_add_indirect_refs(pool.pool, &refs);
 	wgb_pool_map(pool.pool);
@@ -595,8 +630,7 @@ static const struct bad_case bad_cases[] = {
 	{"indirect-too-many", WGB_BRIDGE_ERROR_BAD_POOL, false, bad_indirect_too_many},
 	{"buffer-unmapped-pool", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_unmapped_pool},
 	{"buffer-zero-width", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_zero_width},
-	{"buffer-negative-height", WGB_BRIDGE_ERROR_BAD_BUFFER, false,
-		bad_buffer_negative_height},
+	{"buffer-negative-height", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_negative_height},
 	{"buffer-too-wide", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_too_wide},
 	{"buffer-too-tall", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_too_tall},
 	{"buffer-stride-small", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_stride_small},
@@ -611,8 +645,7 @@ static const struct bad_case bad_cases[] = {
 	{"window-limit", WGB_BRIDGE_ERROR_LIMIT, false, bad_window_limit},
 	{"popup-size", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_popup_size},
 	{"popup-too-big", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_popup_too_big},
-	{"parent-destroyed-first", WGB_BRIDGE_ERROR_BAD_WINDOW, false,
-		bad_parent_destroyed_first},
+	{"parent-destroyed-first", WGB_BRIDGE_ERROR_BAD_WINDOW, false, bad_parent_destroyed_first},
 	{"min-size-negative", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_min_size_negative},
 	{"max-size-too-big", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_max_size_too_big},
 	{"second-seat", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_second_seat},

@@ -32,8 +32,8 @@ void test_image_finish(struct test_image *image)
 	image->pixels = NULL;
 }
 
-bool test_image_find_color(const struct test_image *image, uint32_t color, int *x1, int *y1,
-	int *x2, int *y2)
+bool test_image_find_color(
+	const struct test_image *image, uint32_t color, int *x1, int *y1, int *x2, int *y2)
 {
 	bool found = false;
 	for (int y = 0; y < image->height; y++) {

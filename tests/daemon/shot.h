@@ -21,7 +21,7 @@ static inline uint32_t test_image_at(const struct test_image *image, int x, int 
 }
 
 /* The bounding box of the pixels of COLOR (alpha ignored); false if none. */
-bool test_image_find_color(const struct test_image *image, uint32_t color, int *x1, int *y1,
-	int *x2, int *y2);
+bool test_image_find_color(
+	const struct test_image *image, uint32_t color, int *x1, int *y1, int *x2, int *y2);
 
 #endif

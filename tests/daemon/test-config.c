@@ -17,8 +17,8 @@ static int failures;
 		}                                                                                  \
 	} while (0)
 
-static enum bridge_config_result parse(struct bridge_config *config, char *err, int argc,
-	char **argv)
+static enum bridge_config_result parse(
+	struct bridge_config *config, char *err, int argc, char **argv)
 {
 	bridge_config_init(config);
 	err[0] = '\0';
@@ -37,8 +37,8 @@ int main(void)
 	struct bridge_config c;
 	char err[256];
 
-	char *good[] = {"bridge-daemon", "--transport", "local", "--listen", "/tmp/x",
-		"--vm-name", "work", "--label", "#cc0000", NULL};
+	char *good[] = {"bridge-daemon", "--transport", "local", "--listen", "/tmp/x", "--vm-name",
+		"work", "--label", "#cc0000", NULL};
 	EXPECT(parse(&c, err, 9, good) == BRIDGE_CONFIG_OK);
 	EXPECT(c.label == 0xffcc0000u);
 	EXPECT(c.domid == 1);
@@ -49,8 +49,8 @@ int main(void)
 	EXPECT(parse(&c, err, 5, no_listen) == BRIDGE_CONFIG_ERROR);
 	EXPECT(strstr(err, "--listen"));
 
-	char *bad_label[] = {"bridge-daemon", "--listen", "/tmp/x", "--vm-name", "work", "--label",
-		"red", NULL};
+	char *bad_label[] = {
+		"bridge-daemon", "--listen", "/tmp/x", "--vm-name", "work", "--label", "red", NULL};
 	EXPECT(parse(&c, err, 7, bad_label) == BRIDGE_CONFIG_ERROR);
 	EXPECT(strstr(err, "--label"));
 

@@ -33,14 +33,17 @@ int main(void)
 {
 	/* plain and multilingual text passes untouched */
 	expect_text("Terminal", 64, "Terminal");
-	expect_text("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 64, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	expect_text("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 64,
+		"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 	/* control characters: C0, DEL, C1 (U+0085) */
 	expect_text("a\tb\nc\x1b[31m", 64, "a_b_c_[31m");
 	expect_text("x\x7fy", 64, "x_y");
 	expect_text("x\xc2\x85y", 64, "x_y");
 	/* bidi overrides and isolates: a title cannot read backwards */
 	expect_text("evil\xe2\x80\xaegpj.exe", 64, "evil_gpj.exe");
-	expect_text("a\xe2\x81\xa6" "b", 64, "a_b");
+	expect_text("a\xe2\x81\xa6"
+		    "b",
+		64, "a_b");
 	/* invalid UTF-8: each bad byte becomes one '_' */
 	expect_text("bad\xff\xfe", 64, "bad__");
 	expect_text("trunc\xe2\x82", 64, "trunc__");
