@@ -78,11 +78,11 @@ sway)
 	else
 		run_as=
 	fi
-	printf 'output HEADLESS-1 resolution 1024x768 bg #202020 solid_color\ndefault_border none\n' \
+	printf 'output HEADLESS-1 resolution 1024x768 bg #202020 solid_color\ndefault_border none\nfor_window [title=".*"] floating enable\n' \
 		>"$tmp/sway.conf"
 	chmod 0644 "$tmp/sway.conf"
 	env WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
-		$run_as sway -c "$tmp/sway.conf" >"$tmp/sway.log" 2>&1 &
+		$run_as sway -d -c "$tmp/sway.conf" >"$tmp/sway.log" 2>&1 &
 	comp_pid=$!
 	;;
 *)
