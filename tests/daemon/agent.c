@@ -514,3 +514,161 @@ void agent_wait_stat(const char *stats_path, const char *key, int64_t value)
 		usleep(50000);
 	}
 }
+
+static void seat_capabilities(void *data, struct wgb_seat *wgb_seat, uint32_t capabilities)
+{
+	struct agent_seat *seat = data;
+	seat->capabilities |= capabilities; /* every capability seen */
+}
+
+static void seat_keymap(void *data, struct wgb_seat *wgb_seat, uint32_t format, uint32_t size)
+{
+	struct agent_seat *seat = data;
+	CHECK(size > 0 && size <= (1u << 20));
+	free(seat->keymap);
+	seat->keymap = calloc(1, size + 1);
+	CHECK(seat->keymap);
+	seat->keymap_size = size;
+	seat->keymap_received = 0;
+	seat->keymap_complete = false;
+}
+
+static void seat_keymap_data(void *data, struct wgb_seat *wgb_seat, struct wl_array *chunk)
+{
+	struct agent_seat *seat = data;
+	CHECK(seat->keymap);
+	CHECK(seat->keymap_received + chunk->size <= seat->keymap_size);
+	memcpy(seat->keymap + seat->keymap_received, chunk->data, chunk->size);
+	seat->keymap_received += (uint32_t)chunk->size;
+	seat->keymap_complete = seat->keymap_received == seat->keymap_size;
+}
+
+static void seat_repeat_info(void *data, struct wgb_seat *wgb_seat, int32_t rate, int32_t delay)
+{
+}
+
+static void seat_keyboard_enter(
+	void *data, struct wgb_seat *wgb_seat, struct wgb_window *window, struct wl_array *keys)
+{
+	struct agent_seat *seat = data;
+	seat->keyboard_focus = window;
+}
+
+static void seat_keyboard_leave(void *data, struct wgb_seat *wgb_seat, struct wgb_window *window)
+{
+	struct agent_seat *seat = data;
+	seat->keyboard_focus = NULL;
+}
+
+static void seat_key(
+	void *data, struct wgb_seat *wgb_seat, uint32_t time, uint32_t key, uint32_t state)
+{
+	struct agent_seat *seat = data;
+	if (seat->keyboard_focus) {
+		seat->keys++;
+	} else {
+		seat->keys_unfocused++;
+	}
+	seat->last_key = key;
+}
+
+static void seat_modifiers(void *data, struct wgb_seat *wgb_seat, uint32_t depressed,
+	uint32_t latched, uint32_t locked, uint32_t group)
+{
+}
+
+static void seat_pointer_enter(void *data, struct wgb_seat *wgb_seat, struct wgb_window *window,
+	wl_fixed_t x, wl_fixed_t y)
+{
+}
+
+static void seat_pointer_leave(void *data, struct wgb_seat *wgb_seat, struct wgb_window *window)
+{
+}
+
+static void seat_pointer_motion(
+	void *data, struct wgb_seat *wgb_seat, uint32_t time, wl_fixed_t x, wl_fixed_t y)
+{
+}
+
+static void seat_pointer_button(
+	void *data, struct wgb_seat *wgb_seat, uint32_t time, uint32_t button, uint32_t state)
+{
+}
+
+static void seat_pointer_axis(
+	void *data, struct wgb_seat *wgb_seat, uint32_t time, uint32_t axis, wl_fixed_t value)
+{
+}
+
+static void seat_pointer_axis_source(void *data, struct wgb_seat *wgb_seat, uint32_t source)
+{
+}
+
+static void seat_pointer_axis_stop(
+	void *data, struct wgb_seat *wgb_seat, uint32_t time, uint32_t axis)
+{
+}
+
+static void seat_pointer_axis_discrete(
+	void *data, struct wgb_seat *wgb_seat, uint32_t axis, int32_t discrete)
+{
+}
+
+static void seat_pointer_frame(void *data, struct wgb_seat *wgb_seat)
+{
+}
+
+static void seat_touch_down(void *data, struct wgb_seat *wgb_seat, uint32_t time,
+	struct wgb_window *window, int32_t id, wl_fixed_t x, wl_fixed_t y)
+{
+}
+
+static void seat_touch_up(void *data, struct wgb_seat *wgb_seat, uint32_t time, int32_t id)
+{
+}
+
+static void seat_touch_motion(void *data, struct wgb_seat *wgb_seat, uint32_t time, int32_t id,
+	wl_fixed_t x, wl_fixed_t y)
+{
+}
+
+static void seat_touch_frame(void *data, struct wgb_seat *wgb_seat)
+{
+}
+
+static void seat_touch_cancel(void *data, struct wgb_seat *wgb_seat)
+{
+}
+
+static const struct wgb_seat_listener seat_listener = {
+	.capabilities = seat_capabilities,
+	.keymap = seat_keymap,
+	.keymap_data = seat_keymap_data,
+	.repeat_info = seat_repeat_info,
+	.keyboard_enter = seat_keyboard_enter,
+	.keyboard_leave = seat_keyboard_leave,
+	.key = seat_key,
+	.modifiers = seat_modifiers,
+	.pointer_enter = seat_pointer_enter,
+	.pointer_leave = seat_pointer_leave,
+	.pointer_motion = seat_pointer_motion,
+	.pointer_button = seat_pointer_button,
+	.pointer_axis = seat_pointer_axis,
+	.pointer_axis_source = seat_pointer_axis_source,
+	.pointer_axis_stop = seat_pointer_axis_stop,
+	.pointer_axis_discrete = seat_pointer_axis_discrete,
+	.pointer_frame = seat_pointer_frame,
+	.touch_down = seat_touch_down,
+	.touch_up = seat_touch_up,
+	.touch_motion = seat_touch_motion,
+	.touch_frame = seat_touch_frame,
+	.touch_cancel = seat_touch_cancel,
+};
+
+void agent_seat_init(struct agent *agent, struct agent_seat *seat)
+{
+	memset(seat, 0, sizeof(*seat));
+	seat->seat = wgb_bridge_get_seat(agent->bridge);
+	wgb_seat_add_listener(seat->seat, &seat_listener, seat);
+}

@@ -41,6 +41,20 @@ struct agent {
 	int notifies;
 };
 
+struct agent_seat {
+	struct wgb_seat *seat;
+	uint32_t capabilities;
+	uint32_t keymap_size, keymap_received;
+	char *keymap;
+	bool keymap_complete;
+	struct wgb_window *keyboard_focus;
+	int keys;           /* key events while a window had focus */
+	int keys_unfocused; /* key events with no focus: must stay 0 */
+	uint32_t last_key;
+};
+
+void agent_seat_init(struct agent *agent, struct agent_seat *seat);
+
 struct agent_pool {
 	struct agent *agent;
 	struct grantlink_share *share;

@@ -344,6 +344,56 @@ static void scenario_agent_dies(struct agent *a)
 	agent_wait_stat(opts.stats, "links_closed", 2);
 }
 
+/* Keys typed in dom0 (wtype, through sway's virtual keyboard) reach the
+ * guest only while its window has the focus, and the keymap arrives whole
+ * in chunks. */
+static void scenario_input(struct agent *a)
+{
+	agent_link_up(a);
+	agent_bind(a, true);
+	struct agent_seat seat;
+	agent_seat_init(a, &seat);
+	struct agent_pool pool;
+	agent_pool_init(a, &pool, 16, true, true);
+	struct agent_buffer buffer;
+	agent_buffer_init(&pool, &buffer, 0, 64, 64);
+	agent_buffer_fill(&buffer, pattern_a);
+	struct agent_window window;
+	agent_window_init(a, &window);
+	wgb_window_commit(window.window);
+	agent_wait(a, &window.configured, 5000, "configure");
+	agent_window_show(a, &window, &buffer, 0, 0, -1, -1);
+	/* headless sway has no keyboard until wtype makes a virtual one:
+	 * wtype waits a second before typing, for the daemon to see it */
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		execlp("wtype", "wtype", "-s", "1000", "wgb", (char *)NULL);
+		_exit(127);
+	}
+	bool focused = false;
+	int status;
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		agent_iterate(a, 20);
+		focused |= seat.keyboard_focus == window.window;
+	}
+	agent_iterate(a, 100);
+	CHECK(focused || seat.keyboard_focus == window.window);
+	CHECK(seat.capabilities & WGB_SEAT_CAPABILITY_KEYBOARD);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	agent_wait_count(a, &seat.keys, 6, "3 key presses and releases");
+	CHECK_EQ(seat.keys_unfocused, 0);
+	CHECK(seat.keymap_complete);
+	CHECK(strstr(seat.keymap, "xkb_keymap"));
+	fprintf(stderr, "keys: %d, keymap %u bytes\n", seat.keys, seat.keymap_size);
+
+	wgb_buffer_destroy(buffer.buffer);
+	wgb_window_destroy(window.window);
+	agent_pool_release(&pool);
+	agent_link_down(a);
+	free(seat.keymap);
+}
+
 /* --- bad values ----------------------------------------------------------- */
 
 struct bad_case {
@@ -736,6 +786,8 @@ int main(int argc, char *argv[])
 		scenario_present(&agent);
 	} else if (strcmp(scenario, "indirect") == 0) {
 		scenario_indirect(&agent);
+	} else if (strcmp(scenario, "input") == 0) {
+		scenario_input(&agent);
 	} else if (strcmp(scenario, "agent-dies") == 0) {
 		scenario_agent_dies(&agent);
 	} else if (strncmp(scenario, "bad-", 4) == 0) {
