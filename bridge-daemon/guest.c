@@ -128,10 +128,10 @@ static void protocol_logger(void *data, enum wl_protocol_logger_type type,
 
 struct bridge_guest *bridge_guest_create(struct bridge_daemon *daemon, struct grantlink *link)
 {
-	static struct wl_protocol_logger *logger;
-	if (!logger) {
-		logger = wl_display_add_protocol_logger(daemon->display, protocol_logger, daemon);
-		if (!logger) {
+	if (!daemon->rate_logger) {
+		daemon->rate_logger =
+			wl_display_add_protocol_logger(daemon->display, protocol_logger, daemon);
+		if (!daemon->rate_logger) {
 			return NULL;
 		}
 	}
@@ -261,6 +261,11 @@ void bridge_guest_fail(struct bridge_guest *guest, uint32_t code, const char *fm
 	} else if (guest->client) {
 		wl_client_post_implementation_error(guest->client, "%s", reason);
 	}
+}
+
+uint64_t bridge_guest_shm_budget(const struct bridge_guest *guest)
+{
+	return 2 * (uint64_t)guest->daemon->config.limits.max_pages * GRANTLINK_PAGE_SIZE;
 }
 
 struct bridge_guest *bridge_guest_from_client(struct bridge_daemon *daemon, struct wl_client *c)

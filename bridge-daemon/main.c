@@ -243,6 +243,9 @@ int main(int argc, char *argv[])
 		wl_event_source_remove(sigterm);
 	}
 	stop_listening(&daemon);
+	if (daemon.rate_logger) {
+		wl_protocol_logger_destroy(daemon.rate_logger);
+	}
 out_domain:
 	if (daemon.domain_source) {
 		wl_event_source_remove(daemon.domain_source);

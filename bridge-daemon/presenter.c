@@ -11,6 +11,7 @@
  * where it said it drew.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,7 @@ static void free_slots(struct bridge_presenter *p)
 	if (p->shm_data) {
 		munmap(p->shm_data, p->shm_size);
 		p->shm_data = NULL;
+		p->window->guest->shm_bytes -= p->shm_size;
 	}
 	p->front = -1;
 	p->width = p->height = 0;
@@ -115,6 +117,13 @@ static bool alloc_slots(struct bridge_presenter *p, int32_t width, int32_t heigh
 		bridge_log(BRIDGE_LOG_ERROR, "window of %dx%d too large for wl_shm", width, height);
 		return false;
 	}
+	struct bridge_guest *guest = p->window->guest;
+	if (guest->shm_bytes + size > bridge_guest_shm_budget(guest)) {
+		bridge_guest_fail(guest, WGB_BRIDGE_ERROR_LIMIT,
+			"windows would take more than %" PRIu64 " bytes of dom0 memory",
+			bridge_guest_shm_budget(guest));
+		return false;
+	}
 	int fd = memfd_create("bridge-daemon-window", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
 		bridge_log_errno(BRIDGE_LOG_ERROR, "shm for a window of %dx%d", width, height);
@@ -133,6 +142,7 @@ static bool alloc_slots(struct bridge_presenter *p, int32_t width, int32_t heigh
 	close(fd);
 	p->shm_data = data;
 	p->shm_size = size;
+	guest->shm_bytes += size;
 	pixman_color_t color = {
 		.red = (uint16_t)(((p->label >> 16) & 0xff) * 0x101),
 		.green = (uint16_t)(((p->label >> 8) & 0xff) * 0x101),
@@ -314,7 +324,8 @@ void bridge_presenter_commit(struct bridge_presenter *p, bool attached,
 	if (attached) {
 		if (buffer->width != p->width || buffer->height != p->height) {
 			if (!alloc_slots(p, buffer->width, buffer->height)) {
-				bridge_guest_fail(p->window->guest, WGB_BRIDGE_ERROR_BAD_BUFFER,
+				/* no-op when the budget check already failed it */
+				bridge_guest_fail(p->window->guest, WGB_BRIDGE_ERROR_LIMIT,
 					"cannot show a buffer of %dx%d", buffer->width,
 					buffer->height);
 				return;

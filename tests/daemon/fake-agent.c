@@ -394,6 +394,61 @@ static void scenario_input(struct agent *a)
 	free(seat.keymap);
 }
 
+/* What sway shows as the title and app id: the VM's name first, then the
+ * guest's strings sanitized (asked through swaymsg). */
+static void scenario_title(struct agent *a)
+{
+	agent_link_up(a);
+	agent_bind(a, true);
+	struct agent_pool pool;
+	agent_pool_init(a, &pool, 16, true, true);
+	struct agent_buffer buffer;
+	agent_buffer_init(&pool, &buffer, 0, 64, 64);
+	agent_buffer_fill(&buffer, pattern_a);
+	struct agent_window window;
+	agent_window_init(a, &window);
+	/* an escape sequence, a right-to-left override, a bad byte, and far
+	 * more than the 256-byte cap */
+	char title[600] = "evil\x1b[2J\xe2\x80\xae"
+			  "fdp.exe\xff";
+	size_t len = strlen(title);
+	memset(title + len, 'x', 400);
+	title[len + 400] = '\0';
+	wgb_window_set_title(window.window, title);
+	wgb_window_set_app_id(window.window, "org.example.Fake\n");
+	wgb_window_commit(window.window);
+	agent_wait(a, &window.configured, 5000, "configure");
+	agent_window_show(a, &window, &buffer, 0, 0, -1, -1);
+	agent_sync(a);
+
+	char want_title[400];
+	int n = snprintf(want_title, sizeof(want_title), "\"name\": \"[testvm] evil_[2J_fdp.exe_");
+	memset(want_title + n, 'x', 256 - 17);
+	snprintf(want_title + n + 256 - 17, sizeof(want_title) - (size_t)n - 239, "\"");
+	const char *want_app_id = "\"app_id\": \"[testvm] org.example.Fake_\"";
+	bool found = false;
+	for (int i = 0; i < 50 && !found; i++) {
+		FILE *f = popen("swaymsg -r -t get_tree", "r");
+		CHECK(f);
+		static char tree[1 << 20];
+		size_t got = fread(tree, 1, sizeof(tree) - 1, f);
+		tree[got] = '\0';
+		pclose(f);
+		found = strstr(tree, want_title) && strstr(tree, want_app_id);
+		if (!found) {
+			agent_iterate(a, 50);
+		}
+		if (!found && i == 49) {
+			fprintf(stderr, "want %s and %s in:\n%s\n", want_title, want_app_id, tree);
+		}
+	}
+	CHECK(found);
+	wgb_buffer_destroy(buffer.buffer);
+	wgb_window_destroy(window.window);
+	agent_pool_release(&pool);
+	agent_link_down(a);
+}
+
 /* --- bad values ----------------------------------------------------------- */
 
 struct bad_case {
@@ -650,6 +705,19 @@ static void bad_cursor_hotspot(struct agent *a, struct agent_pool *probe)
 	wgb_seat_set_cursor(seat, buffer, 16, 0);
 }
 
+static void bad_shm_budget(struct agent *a, struct agent_pool *probe)
+{
+	/* run with max_pages = 64: 512 KiB of dom0 copies at most. One
+	 * 64x64 guest buffer shown by 20 windows would cost 20 x 37 KiB. */
+	struct wgb_buffer *buffer = wgb_pool_create_buffer(probe->pool, 0, 64, 64, 256, 1);
+	for (int i = 0; i < 20; i++) {
+		struct wgb_window *window = wgb_bridge_create_toplevel(a->bridge);
+		wgb_window_attach(window, buffer);
+		wgb_window_damage(window, 0, 0, 64, 64);
+		wgb_window_commit(window);
+	}
+}
+
 static void bad_message_rate(struct agent *a, struct agent_pool *probe)
 {
 	/* run with max_messages_per_second = 200 */
@@ -702,6 +770,7 @@ static const struct bad_case bad_cases[] = {
 	{"cursor-too-big", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_cursor_too_big},
 	{"cursor-hotspot", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_cursor_hotspot},
 	{"message-rate", WGB_BRIDGE_ERROR_LIMIT, false, bad_message_rate},
+	{"shm-budget", WGB_BRIDGE_ERROR_LIMIT, false, bad_shm_budget},
 };
 
 static void run_bad_case(struct agent *a, const struct bad_case *c)
@@ -786,6 +855,8 @@ int main(int argc, char *argv[])
 		scenario_present(&agent);
 	} else if (strcmp(scenario, "indirect") == 0) {
 		scenario_indirect(&agent);
+	} else if (strcmp(scenario, "title") == 0) {
+		scenario_title(&agent);
 	} else if (strcmp(scenario, "input") == 0) {
 		scenario_input(&agent);
 	} else if (strcmp(scenario, "agent-dies") == 0) {

@@ -103,9 +103,10 @@ while :; do
 	[ $i -gt 200 ] && fail "$compositor socket did not appear"
 	sleep 0.05
 done
-if [ "$compositor" = sway ] && [ "$(id -u)" -eq 0 ]; then
-	# root may connect to the socket whoever owns it
-	:
+if [ "$compositor" = sway ]; then
+	# for swaymsg in the scenarios
+	SWAYSOCK=$(ls "$XDG_RUNTIME_DIR"/sway-ipc.*.sock 2>/dev/null | head -n 1)
+	export SWAYSOCK
 fi
 export WAYLAND_DISPLAY="$socket"
 
