@@ -101,6 +101,10 @@ static int handle_listener(int fd, uint32_t mask, void *data)
 		}
 		return 0;
 	}
+	if (daemon->guest && !daemon->guest->client) {
+		/* the last link is ending: finish it before the new one */
+		bridge_guest_destroy(daemon->guest);
+	}
 	if (daemon->guest) {
 		/* one link per guest at a time */
 		bridge_log(BRIDGE_LOG_ERROR, "domain %u: a second link refused",
