@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
 
@@ -449,6 +450,60 @@ static void scenario_title(struct agent *a)
 	agent_link_down(a);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Not a test: commit-to-release latency of the daemon (the map is done
+ * once; each frame is a copy of the damage into dom0 shm, then release),
+ * for a full 1920x1080 frame and for a 64x64 damage. */
+static void scenario_bench(struct agent *a)
+{
+	const int w = 1920, h = 1080, frames = 60;
+	agent_link_up(a);
+	agent_bind(a, true);
+	uint32_t bytes = (uint32_t)w * 4 * h;
+	struct agent_pool pool;
+	agent_pool_init(a, &pool, 2 * bytes / GRANTLINK_PAGE_SIZE + 1, true, true);
+	struct agent_buffer buffers[2];
+	agent_buffer_init(&pool, &buffers[0], 0, w, h);
+	agent_buffer_init(&pool, &buffers[1], bytes, w, h);
+	agent_buffer_fill(&buffers[0], pattern_a);
+	agent_buffer_fill(&buffers[1], pattern_b);
+	struct agent_window window;
+	agent_window_init(a, &window);
+	wgb_window_commit(window.window);
+	agent_wait(a, &window.configured, 5000, "configure");
+	agent_window_show(a, &window, &buffers[0], 0, 0, -1, -1);
+	for (int damage = 0; damage < 2; damage++) {
+		int dw = damage ? 64 : w, dh = damage ? 64 : h;
+		double total = 0, worst = 0;
+		for (int i = 0; i < frames; i++) {
+			struct agent_buffer *b = &buffers[(i + 1) % 2];
+			int releases = b->releases;
+			double t0 = now_s();
+			wgb_window_attach(window.window, b->buffer);
+			wgb_window_damage(window.window, 0, 0, dw, dh);
+			wgb_window_commit(window.window);
+			agent_wait_count(a, &b->releases, releases + 1, "release");
+			double dt = now_s() - t0;
+			total += dt;
+			worst = dt > worst ? dt : worst;
+		}
+		printf("%dx%d damage in a %dx%d window: commit to release %.3f ms mean, "
+		       "%.3f ms worst, over %d frames\n",
+			dw, dh, w, h, total / frames * 1e3, worst * 1e3, frames);
+	}
+	wgb_buffer_destroy(buffers[0].buffer);
+	wgb_buffer_destroy(buffers[1].buffer);
+	wgb_window_destroy(window.window);
+	agent_pool_release(&pool);
+	agent_link_down(a);
+}
+
 /* --- bad values ----------------------------------------------------------- */
 
 struct bad_case {
@@ -855,6 +910,8 @@ int main(int argc, char *argv[])
 		scenario_present(&agent);
 	} else if (strcmp(scenario, "indirect") == 0) {
 		scenario_indirect(&agent);
+	} else if (strcmp(scenario, "bench") == 0) {
+		scenario_bench(&agent);
 	} else if (strcmp(scenario, "title") == 0) {
 		scenario_title(&agent);
 	} else if (strcmp(scenario, "input") == 0) {
