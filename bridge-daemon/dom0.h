@@ -1,0 +1,55 @@
+/*
+ * Our connection to dom0's compositor, shared by the presenter and the input
+ * forwarder.
+ */
+#ifndef BRIDGE_DOM0_H
+#define BRIDGE_DOM0_H
+
+#include <wayland-client.h>
+
+#include "daemon.h"
+
+struct bridge_output {
+	struct bridge_dom0 *dom0;
+	struct wl_output *output;
+	uint32_t name;       /* the registry name, also what the guest sees */
+	struct wl_list link; /* bridge_dom0::outputs */
+	int32_t x, y, width, height, scale, refresh;
+	bool mode_seen;
+};
+
+struct bridge_dom0 {
+	struct bridge_daemon *daemon;
+	struct wl_display *display;
+	struct wl_registry *registry;
+	struct wl_compositor *compositor;
+	struct wl_shm *shm;
+	struct xdg_wm_base *wm_base;
+	struct zxdg_decoration_manager_v1 *decoration_manager;
+	struct wl_list outputs; /* bridge_output::link */
+	struct wl_event_source *source;
+	bool read_prepared;
+	bool readable;
+
+	/* input.c */
+	struct wl_seat *seat;
+	uint32_t seat_caps;
+	struct wl_keyboard *keyboard;
+	struct wl_pointer *pointer;
+	struct wl_touch *touch;
+	struct bridge_window *keyboard_focus; /* a guest window, or NULL */
+	struct bridge_window *pointer_focus;
+	struct bridge_window *touch_focus;
+	uint32_t keymap_format;
+	char *keymap; /* a copy, sent to each new seat */
+	uint32_t keymap_size;
+	int32_t repeat_rate, repeat_delay;
+	struct wl_array pressed_keys;
+	uint32_t mods[4];
+};
+
+/* input.c: binds the dom0 seat. */
+void bridge_input_seat_bound(struct bridge_dom0 *dom0);
+void bridge_input_finish(struct bridge_dom0 *dom0);
+
+#endif

@@ -1,0 +1,61 @@
+#!/bin/sh
+# Every bad option, an unreachable compositor and an unusable link: one line
+# on stderr naming the problem, exit status 2. --help: usage, status 0.
+set -u
+daemon=$1
+tmp=$(mktemp -d /tmp/wgb-cli-test.XXXXXX) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+export XDG_RUNTIME_DIR="$tmp"
+chmod 0700 "$tmp"
+failures=0
+
+expect() {
+	want_status=$1
+	want_text=$2
+	shift 2
+	WAYLAND_DISPLAY=${display:-no-such-compositor} "$daemon" "$@" >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	lines=$(wc -l <"$tmp/err")
+	if [ "$status" -ne "$want_status" ] || ! grep -q -e "$want_text" "$tmp/err" "$tmp/out" ||
+		{ [ "$want_status" -eq 2 ] && [ "$lines" -ne 1 ]; }; then
+		echo "FAIL: $* -> status $status, $lines lines:" >&2
+		cat "$tmp/err" >&2
+		failures=$((failures + 1))
+	fi
+}
+
+ok="--listen $tmp/link --vm-name work --label #cc0000"
+expect 0 "Usage" --help
+expect 2 "unknown option --bogus" --bogus
+expect 2 "needs a value" --listen
+expect 2 "unexpected argument" $ok extra
+expect 2 "--transport" --transport carrier-pigeon $ok
+expect 2 "--listen" --vm-name work --label '#cc0000'
+expect 2 "--vm-name" --listen "$tmp/link" --label '#cc0000'
+expect 2 "--label" --listen "$tmp/link" --vm-name work
+expect 2 "--label" $ok --label 'cc0000'
+expect 2 "--domid" $ok --domid banana
+expect 2 "--log-level" $ok --log-level chatty
+expect 2 "config file" $ok --config "$tmp/none.conf"
+expect 2 "compositor" $ok
+
+# an unusable link: a listen path in a directory that does not exist
+# (needs a compositor to get that far: a fake socket that closes at once
+# would not do; use weston when there is one)
+if command -v weston >/dev/null 2>&1; then
+	weston --backend=headless-backend.so --use-pixman --idle-time=0 --socket=cli-$$ \
+		>"$tmp/weston.log" 2>&1 &
+	weston_pid=$!
+	i=0
+	while [ ! -S "$tmp/cli-$$" ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	display=cli-$$
+	expect 2 "cannot listen" --listen "$tmp/no/such/dir/link" --vm-name work --label '#cc0000'
+	if grep -q xen /dev/null 2>/dev/null; then :; fi
+	display=
+	kill "$weston_pid"
+	wait "$weston_pid" 2>/dev/null
+fi
+exit $((failures > 0))
