@@ -336,6 +336,23 @@ static void handle_lost_idle(void *data)
 	schedule_retry(link);
 }
 
+/* A failure at start gets our one line, not the library's as well. */
+static enum bridge_log_level quiet_begin(void)
+{
+	enum bridge_log_level level = bridge_log_get_level();
+	if (level == BRIDGE_LOG_ERROR) {
+		bridge_log_init(BRIDGE_LOG_SILENT);
+	}
+	return level;
+}
+
+static void quiet_end(enum bridge_log_level level)
+{
+	int err = errno;
+	bridge_log_init(level);
+	errno = err;
+}
+
 static bool retryable(int err)
 {
 	return err == ENOENT || err == ECONNREFUSED || err == EAGAIN || err == ECONNRESET ||
@@ -408,7 +425,10 @@ static int handle_retry(void *data)
 
 bool bridge_link_start(struct bridge_link *link)
 {
-	if (try_connect(link)) {
+	enum bridge_log_level level = quiet_begin();
+	bool ok = try_connect(link);
+	quiet_end(level);
+	if (ok) {
 		return true;
 	}
 	if (!retryable(errno)) {
@@ -449,7 +469,9 @@ struct bridge_link *bridge_link_create(
 	struct grantlink_domain_config dc;
 	grantlink_domain_config_init(&dc, config->backend);
 	dc.domid = config->own_domid;
+	enum bridge_log_level level = quiet_begin();
 	link->domain = grantlink_domain_create(&dc);
+	quiet_end(level);
 	if (!link->domain) {
 		fprintf(stderr, "bridge-agent: cannot open the %s grant backend: %s\n",
 			grantlink_backend_name(config->backend), strerror(errno));
