@@ -468,6 +468,8 @@ void bridge_seat_destroy(struct bridge_seat *seat)
 	if (!seat) {
 		return;
 	}
+	/* the link outlives the seat: let go of our proxies first */
+	handle_link_down(&seat->link_down, seat->server->link);
 	wl_list_remove(&seat->link_up.link);
 	wl_list_remove(&seat->link_down.link);
 	wl_list_remove(&seat->request_set_cursor.link);
