@@ -254,8 +254,20 @@ static void draw_frame(
 	wl_surface_commit(surface);
 }
 
-static int run_pattern(struct client *c, int frames, bool sub, bool viewport, bool popup, bool stay)
+static bool has_word(char **argv, const char *word)
 {
+	for (int i = 3; argv[i]; i++) {
+		if (strcmp(argv[i], word) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static int run_pattern(struct client *c, int frames, char **argv)
+{
+	bool sub = has_word(argv, "sub"), viewport = has_word(argv, "viewport");
+	bool popup = has_word(argv, "popup"), stay = has_word(argv, "stay");
 	struct window w;
 	window_open(c, &w, "pattern");
 	struct wl_buffer *buffer = make_buffer(c, PATTERN_W, PATTERN_H, &c->root_pixels);
@@ -344,15 +356,13 @@ int main(int argc, char *argv[])
 	struct client c = {0};
 	connect_client(&c);
 	int count = atoi(argv[2]);
+	int status;
 	if (strcmp(argv[1], "churn") == 0) {
-		return run_churn(&c, count);
+		status = run_churn(&c, count);
+	} else {
+		status = run_pattern(&c, count, argv);
 	}
-	bool sub = false, viewport = false, popup = false, stay = false;
-	for (int i = 3; i < argc; i++) {
-		sub |= strcmp(argv[i], "sub") == 0;
-		viewport |= strcmp(argv[i], "viewport") == 0;
-		popup |= strcmp(argv[i], "popup") == 0;
-		stay |= strcmp(argv[i], "stay") == 0;
-	}
-	return run_pattern(&c, count, sub, viewport, popup, stay);
+	/* a test tool: the process takes its objects with it */
+	fflush(stdout);
+	_exit(status);
 }
