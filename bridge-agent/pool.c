@@ -1,0 +1,240 @@
+/*
+ * Grant-backed pools. Life of one: share the pages (with unmap-notify, so
+ * our death reaches dom0), create_pool + add_refs + map, buffers once
+ * `mapped`; later release + retire, and unshare only on `unmapped`.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wayland-client.h>
+
+#include "grantlink.h"
+#include "link.h"
+#include "log.h"
+#include "pool.h"
+#include "wl-grant-bridge-client-protocol.h"
+
+/* refs per add_refs: a Wayland message holds at most 4096 bytes */
+#define REFS_PER_MESSAGE 1000
+
+static void buffer_handle_release(void *data, struct wgb_buffer *proxy)
+{
+	struct bridge_buffer *buffer = data;
+	buffer->busy = false;
+	wl_signal_emit(&buffer->pool->events.ready, buffer->pool);
+}
+
+static const struct wgb_buffer_listener buffer_listener = {
+	.release = buffer_handle_release,
+};
+
+static void pool_handle_mapped(void *data, struct wgb_pool *proxy)
+{
+	struct bridge_pool *pool = data;
+	if (pool->mapped || pool->retired) {
+		return;
+	}
+	for (int i = 0; i < pool->nbuffers; i++) {
+		struct bridge_buffer *buffer = &pool->buffers[i];
+		buffer->proxy = wgb_pool_create_buffer(proxy, (uint32_t)(i * pool->buffer_size),
+			pool->width, pool->height, pool->stride, WL_SHM_FORMAT_ARGB8888);
+		if (!buffer->proxy) {
+			bridge_link_schedule_lost(pool->link, "out of memory");
+			return;
+		}
+		wgb_buffer_add_listener(buffer->proxy, &buffer_listener, buffer);
+	}
+	pool->mapped = true;
+	wl_signal_emit(&pool->events.ready, pool);
+}
+
+static void pool_free(struct bridge_pool *pool)
+{
+	for (int i = 0; i < pool->nbuffers; i++) {
+		pixman_image_unref(pool->buffers[i].image);
+		pixman_region32_fini(&pool->buffers[i].stale);
+	}
+	wl_list_remove(&pool->link_node);
+	free(pool);
+}
+
+static void pool_handle_unmapped(void *data, struct wgb_pool *proxy)
+{
+	struct bridge_pool *pool = data;
+	wgb_pool_destroy(proxy);
+	pool->proxy = NULL;
+	if (!pool->retired) {
+		/* the daemon may not drop a pool on its own: keep the pages
+		 * shared rather than trust a confused peer */
+		bridge_link_schedule_lost(pool->link, "unmapped without release");
+		return;
+	}
+	/* the one place where a pool's grants end in normal operation */
+	grantlink_share_destroy(pool->share);
+	pool->share = NULL;
+	pool_free(pool);
+}
+
+static const struct wgb_pool_listener pool_listener = {
+	.mapped = pool_handle_mapped,
+	.unmapped = pool_handle_unmapped,
+};
+
+struct bridge_pool *bridge_pool_create(
+	struct bridge_link *link, int width, int height, int nbuffers)
+{
+	if (!link->ready || width <= 0 || height <= 0 || nbuffers < 1 ||
+		nbuffers > BRIDGE_POOL_MAX_BUFFERS || (uint32_t)width > link->limits.max_width ||
+		(uint32_t)height > link->limits.max_height) {
+		errno = EINVAL;
+		return NULL;
+	}
+	size_t stride = (size_t)width * 4;
+	size_t span = stride * (size_t)height;
+	span = (span + GRANTLINK_PAGE_SIZE - 1) / GRANTLINK_PAGE_SIZE * GRANTLINK_PAGE_SIZE;
+	size_t size = span * (size_t)nbuffers;
+	if (size > UINT32_MAX) {
+		errno = EOVERFLOW;
+		return NULL;
+	}
+	struct bridge_pool *pool = calloc(1, sizeof(*pool));
+	if (!pool) {
+		return NULL;
+	}
+	pool->link = link;
+	pool->width = width;
+	pool->height = height;
+	pool->stride = (int)stride;
+	pool->buffer_size = span;
+	pool->nbuffers = nbuffers;
+	wl_signal_init(&pool->events.ready);
+	wl_list_init(&pool->link_node);
+
+	size_t npages = size / GRANTLINK_PAGE_SIZE;
+	pool->share = grantlink_share_create(link->domain, grantlink_get_peer_domid(link->gl),
+		npages, 0 /* read-only to dom0 */);
+	if (!pool->share) {
+		bridge_log_errno(BRIDGE_LOG_ERROR, "cannot share %zu pages", npages);
+		goto out_free;
+	}
+	if (!grantlink_share_set_notify(pool->share, link->gl)) {
+		bridge_log_errno(BRIDGE_LOG_ERROR, "cannot arm unmap-notify");
+		goto out_share;
+	}
+	uint8_t *data = grantlink_share_get_data(pool->share);
+	for (int i = 0; i < nbuffers; i++) {
+		struct bridge_buffer *buffer = &pool->buffers[i];
+		buffer->pool = pool;
+		pixman_region32_init_rect(&buffer->stale, 0, 0, (unsigned)width, (unsigned)height);
+		buffer->image = pixman_image_create_bits_no_clear(PIXMAN_a8r8g8b8, width, height,
+			(uint32_t *)(data + (size_t)i * span), (int)stride);
+		if (!buffer->image) {
+			goto out_images;
+		}
+	}
+
+	pool->proxy = wgb_bridge_create_pool(link->bridge, (uint32_t)size);
+	if (!pool->proxy) {
+		goto out_images;
+	}
+	wgb_pool_add_listener(pool->proxy, &pool_listener, pool);
+	const uint32_t *refs = grantlink_share_get_refs(pool->share);
+	for (size_t done = 0; done < npages;) {
+		size_t n = npages - done < REFS_PER_MESSAGE ? npages - done : REFS_PER_MESSAGE;
+		struct wl_array array = {
+			.size = n * sizeof(uint32_t),
+			.alloc = n * sizeof(uint32_t),
+			.data = (void *)(refs + done),
+		};
+		wgb_pool_add_refs(pool->proxy, &array);
+		done += n;
+	}
+	wgb_pool_map(pool->proxy);
+	wl_list_insert(link->pools.prev, &pool->link_node);
+	return pool;
+
+out_images:
+	for (int i = 0; i < nbuffers; i++) {
+		if (pool->buffers[i].image) {
+			pixman_image_unref(pool->buffers[i].image);
+		}
+		pixman_region32_fini(&pool->buffers[i].stale);
+	}
+out_share:
+	/* never sent to dom0: nobody can have mapped it */
+	grantlink_share_destroy(pool->share);
+out_free:
+	free(pool);
+	return NULL;
+}
+
+static void destroy_buffer_proxies(struct bridge_pool *pool)
+{
+	for (int i = 0; i < pool->nbuffers; i++) {
+		if (pool->buffers[i].proxy) {
+			wgb_buffer_destroy(pool->buffers[i].proxy);
+			pool->buffers[i].proxy = NULL;
+		}
+	}
+}
+
+void bridge_pool_retire(struct bridge_pool *pool)
+{
+	if (!pool) {
+		return;
+	}
+	destroy_buffer_proxies(pool);
+	pool->retired = true;
+	wgb_pool_release(pool->proxy);
+	grantlink_share_retire(pool->share);
+}
+
+void bridge_pool_damage(struct bridge_pool *pool, const pixman_region32_t *region)
+{
+	for (int i = 0; i < pool->nbuffers; i++) {
+		pixman_region32_union(&pool->buffers[i].stale, &pool->buffers[i].stale,
+			(pixman_region32_t *)region);
+	}
+}
+
+struct bridge_buffer *bridge_pool_get_free(struct bridge_pool *pool, struct bridge_buffer *avoid)
+{
+	if (!pool->mapped) {
+		return NULL;
+	}
+	struct bridge_buffer *found = NULL;
+	for (int i = 0; i < pool->nbuffers; i++) {
+		struct bridge_buffer *buffer = &pool->buffers[i];
+		if (buffer->busy) {
+			continue;
+		}
+		if (buffer != avoid) {
+			return buffer;
+		}
+		found = buffer;
+	}
+	return found;
+}
+
+void bridge_pools_link_down(struct bridge_link *link)
+{
+	struct bridge_pool *pool, *tmp;
+	wl_list_for_each_safe(pool, tmp, &link->pools, link_node)
+	{
+		for (int i = 0; i < pool->nbuffers; i++) {
+			if (pool->buffers[i].proxy) {
+				wl_proxy_destroy((struct wl_proxy *)pool->buffers[i].proxy);
+			}
+		}
+		if (pool->proxy) {
+			wl_proxy_destroy((struct wl_proxy *)pool->proxy);
+		}
+		bridge_link_adopt_orphan(link, pool->share);
+		pool_free(pool);
+	}
+}
+
+size_t bridge_pools_count(struct bridge_link *link)
+{
+	return (size_t)wl_list_length(&link->pools);
+}

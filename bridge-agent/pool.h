@@ -1,0 +1,63 @@
+/*
+ * Window buffers in grant pages. A pool holds the buffers of one window at
+ * one size; it is shared to dom0, mapped there whole, and unshared only
+ * after the daemon's `unmapped` (or once the old daemon is gone).
+ */
+#ifndef BRIDGE_AGENT_POOL_H
+#define BRIDGE_AGENT_POOL_H
+
+#include <pixman.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <wayland-server-core.h>
+
+#define BRIDGE_POOL_MAX_BUFFERS 3
+
+struct bridge_link;
+struct bridge_pool;
+
+struct bridge_buffer {
+	struct bridge_pool *pool;
+	struct wgb_buffer *proxy;
+	pixman_image_t *image; /* a8r8g8b8 over the grant pages */
+	bool busy;             /* committed to dom0 and not released yet */
+	/* where this buffer differs from the window's newest content */
+	pixman_region32_t stale;
+};
+
+struct bridge_pool {
+	struct bridge_link *link;
+	struct wl_list link_node; /* bridge_link::pools */
+	struct grantlink_share *share;
+	struct wgb_pool *proxy;
+	int width, height, stride;
+	size_t buffer_size; /* page-aligned span of one buffer */
+	bool mapped;        /* the daemon answered `mapped` */
+	bool retired;       /* release sent; waiting for `unmapped` */
+	int nbuffers;
+	struct bridge_buffer buffers[BRIDGE_POOL_MAX_BUFFERS];
+
+	struct {
+		/* the pool was mapped, or one of its buffers released */
+		struct wl_signal ready;
+	} events;
+};
+
+/* NULL when the pages cannot be shared or the pool exceeds the limits. */
+struct bridge_pool *bridge_pool_create(
+	struct bridge_link *link, int width, int height, int nbuffers);
+/* Destroys the buffers and asks the daemon to let go; the pool frees itself
+ * on `unmapped`. The caller forgets it. */
+void bridge_pool_retire(struct bridge_pool *pool);
+/* Marks REGION (window pixels) out of date in every buffer. */
+void bridge_pool_damage(struct bridge_pool *pool, const pixman_region32_t *region);
+/* A buffer that may be written now, or NULL (all busy). Prefers one that
+ * is not AVOID. */
+struct bridge_buffer *bridge_pool_get_free(struct bridge_pool *pool, struct bridge_buffer *avoid);
+/* The link went away: every pool drops its proxies and hands its share to
+ * the link's orphans. */
+void bridge_pools_link_down(struct bridge_link *link);
+/* Live pools and pages, for the stats. */
+size_t bridge_pools_count(struct bridge_link *link);
+
+#endif

@@ -1,0 +1,830 @@
+/*
+ * The window composer.
+ *
+ * Damage: every commit in a window's surface tree adds the surface's
+ * effective damage, moved into window coordinates (the xdg geometry's
+ * origin is the window's 0,0), to the window and to every buffer of its
+ * pool. Writing a buffer redraws exactly what that buffer misses (its
+ * `stale` region), so with three buffers in flight no pixel is copied that
+ * did not change since that buffer was last written. A change of layout
+ * (a subsurface moved, mapped or unmapped, the geometry moved) is full
+ * damage.
+ *
+ * Client buffers stay with wlroots (the surface's texture is the client's
+ * shm buffer, released on the client's next commit): the composer needs
+ * them to redraw a stale buffer or to re-send a window after the daemon
+ * restarted.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wayland-client.h>
+#include <wlr/render/pixman.h>
+#include <wlr/types/wlr_compositor.h>
+#include <wlr/types/wlr_presentation_time.h>
+#include <wlr/types/wlr_surface.h>
+#include <wlr/types/wlr_xdg_shell.h>
+
+#include "link.h"
+#include "log.h"
+#include "output.h"
+#include "pool.h"
+#include "server.h"
+#include "window.h"
+#include "wl-grant-bridge-client-protocol.h"
+
+#define MAX_DAMAGE_RECTS 64
+
+struct window_surface {
+	struct bridge_window *window;
+	struct wlr_surface *surface;
+	struct wl_list link; /* bridge_window::surfaces */
+	struct wl_listener commit;
+	struct wl_listener destroy;
+	struct wl_listener new_subsurface;
+};
+
+struct window_feedback {
+	struct wlr_presentation_feedback *feedback;
+	struct wl_list link; /* bridge_window::frame_feedbacks or next_feedbacks */
+};
+
+static struct wl_listener link_up, link_down;
+
+static void schedule_flush(struct bridge_window *window);
+static void track_surface(struct bridge_window *window, struct wlr_surface *surface);
+
+static struct wlr_surface *root_surface(struct bridge_window *window)
+{
+	return window->xdg->surface;
+}
+
+static void window_geometry(struct bridge_window *window, struct wlr_box *geo)
+{
+	wlr_xdg_surface_get_geometry(window->xdg, geo);
+	struct bridge_link *link = window->server->link;
+	if (link->ready) {
+		if (geo->width > (int)link->limits.max_width) {
+			geo->width = (int)link->limits.max_width;
+		}
+		if (geo->height > (int)link->limits.max_height) {
+			geo->height = (int)link->limits.max_height;
+		}
+	}
+}
+
+static void add_damage(struct bridge_window *window, pixman_region32_t *region)
+{
+	pixman_region32_union(&window->damage, &window->damage, region);
+	if (window->pool) {
+		bridge_pool_damage(window->pool, region);
+	}
+	window->dirty = true;
+}
+
+static void add_full_damage(struct bridge_window *window)
+{
+	pixman_region32_t full;
+	pixman_region32_init_rect(&full, 0, 0, 65535, 65535);
+	add_damage(window, &full);
+	pixman_region32_fini(&full);
+}
+
+/* --- feedback and frames ------------------------------------------------ */
+
+static void feedbacks_discard(struct wl_list *list)
+{
+	struct window_feedback *fb, *tmp;
+	wl_list_for_each_safe(fb, tmp, list, link)
+	{
+		wlr_presentation_feedback_destroy(fb->feedback);
+		wl_list_remove(&fb->link);
+		free(fb);
+	}
+}
+
+static void sample_surface(struct wlr_surface *surface, int sx, int sy, void *data)
+{
+	struct bridge_window *window = data;
+	struct wlr_presentation_feedback *feedback =
+		wlr_presentation_surface_sampled(window->server->presentation, surface);
+	if (!feedback) {
+		return;
+	}
+	struct window_feedback *fb = calloc(1, sizeof(*fb));
+	if (!fb) {
+		wlr_presentation_feedback_destroy(feedback);
+		return;
+	}
+	fb->feedback = feedback;
+	wl_list_insert(window->next_feedbacks.prev, &fb->link);
+}
+
+static void frame_handle_presented(void *data, struct wgb_frame *frame, uint32_t tv_sec_hi,
+	uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t flags)
+{
+	struct bridge_window *window = data;
+	struct wlr_output *output = bridge_output_any(window->server);
+	if (output) {
+		struct wlr_presentation_event event = {
+			.output = output,
+			.tv_sec = (uint64_t)tv_sec_hi << 32 | tv_sec_lo,
+			.tv_nsec = tv_nsec,
+			.refresh = refresh,
+			.flags = flags,
+		};
+		struct window_feedback *fb;
+		wl_list_for_each(fb, &window->frame_feedbacks, link)
+		{
+			wlr_presentation_feedback_send_presented(fb->feedback, &event);
+		}
+	}
+	feedbacks_discard(&window->frame_feedbacks);
+}
+
+static void send_done(struct wlr_surface *surface, int sx, int sy, void *data)
+{
+	wlr_surface_send_frame_done(surface, data);
+}
+
+static void frame_handle_done(void *data, struct wgb_frame *frame, uint32_t time)
+{
+	struct bridge_window *window = data;
+	wgb_frame_destroy(frame);
+	window->frame = NULL;
+	feedbacks_discard(&window->frame_feedbacks);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	wlr_surface_for_each_surface(root_surface(window), send_done, &now);
+	if (window->want_frame || !wl_list_empty(&window->next_feedbacks)) {
+		schedule_flush(window);
+	}
+}
+
+static const struct wgb_frame_listener frame_listener = {
+	.presented = frame_handle_presented,
+	.done = frame_handle_done,
+};
+
+/* --- composing ---------------------------------------------------------- */
+
+struct compose_ctx {
+	pixman_image_t *dst;
+	pixman_region32_t *clip; /* window coordinates */
+	int ox, oy;              /* surface-tree coordinates of the window's 0,0 */
+	uint32_t hash;
+};
+
+static uint32_t hash_mix(uint32_t h, uint32_t v)
+{
+	h ^= v + 0x9e3779b9u + (h << 6) + (h >> 2);
+	return h;
+}
+
+static void hash_surface(struct wlr_surface *surface, int sx, int sy, void *data)
+{
+	struct compose_ctx *ctx = data;
+	ctx->hash = hash_mix(ctx->hash, (uint32_t)(uintptr_t)surface);
+	ctx->hash = hash_mix(ctx->hash, (uint32_t)sx);
+	ctx->hash = hash_mix(ctx->hash, (uint32_t)sy);
+	ctx->hash = hash_mix(ctx->hash, (uint32_t)surface->current.width);
+	ctx->hash = hash_mix(ctx->hash, (uint32_t)surface->current.height);
+}
+
+static void compose_surface(struct wlr_surface *surface, int sx, int sy, void *data)
+{
+	struct compose_ctx *ctx = data;
+	struct wlr_texture *texture = wlr_surface_get_texture(surface);
+	int w = surface->current.width, h = surface->current.height;
+	if (!texture || w <= 0 || h <= 0) {
+		return;
+	}
+	pixman_image_t *src = wlr_pixman_texture_get_image(texture);
+	if (!src) {
+		return;
+	}
+	int x = sx - ctx->ox, y = sy - ctx->oy;
+	pixman_region32_t region;
+	pixman_region32_init_rect(&region, x, y, (unsigned)w, (unsigned)h);
+	pixman_region32_intersect(&region, &region, ctx->clip);
+	if (!pixman_region32_not_empty(&region)) {
+		pixman_region32_fini(&region);
+		return;
+	}
+
+	/* destination pixel (x + dx, y + dy) samples buffer point
+	 * src.xy + (dx, dy) * src.size / (w, h): viewporter crop and scale,
+	 * and the buffer scale, in one transform */
+	struct wlr_fbox box;
+	wlr_surface_get_buffer_source_box(surface, &box);
+	if (surface->current.transform != WL_OUTPUT_TRANSFORM_NORMAL) {
+		static bool logged;
+		if (!logged) {
+			bridge_log(BRIDGE_LOG_ERROR, "buffer transforms are drawn untransformed");
+			logged = true;
+		}
+	}
+	bool scaled =
+		box.width != w || box.height != h || box.x != (int)box.x || box.y != (int)box.y;
+	pixman_transform_t transform;
+	pixman_transform_init_identity(&transform);
+	if (scaled) {
+		pixman_transform_init_scale(&transform, pixman_double_to_fixed(box.width / w),
+			pixman_double_to_fixed(box.height / h));
+		pixman_transform_translate(NULL, &transform, pixman_double_to_fixed(box.x),
+			pixman_double_to_fixed(box.y));
+		pixman_image_set_transform(src, &transform);
+		pixman_image_set_filter(src, PIXMAN_FILTER_BILINEAR, NULL, 0);
+		/* edge samples take the edge pixel, not transparency */
+		pixman_image_set_repeat(src, PIXMAN_REPEAT_PAD);
+	}
+	int off_x = scaled ? 0 : (int)box.x, off_y = scaled ? 0 : (int)box.y;
+
+	int n;
+	pixman_box32_t *rects = pixman_region32_rectangles(&region, &n);
+	for (int i = 0; i < n; i++) {
+		pixman_image_composite32(PIXMAN_OP_OVER, src, NULL, ctx->dst,
+			rects[i].x1 - x + off_x, rects[i].y1 - y + off_y, 0, 0, rects[i].x1,
+			rects[i].y1, rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1);
+	}
+	if (scaled) {
+		pixman_image_set_transform(src, NULL);
+		pixman_image_set_filter(src, PIXMAN_FILTER_NEAREST, NULL, 0);
+		pixman_image_set_repeat(src, PIXMAN_REPEAT_NONE);
+	}
+	pixman_region32_fini(&region);
+}
+
+static void compose(
+	struct bridge_window *window, struct bridge_buffer *buffer, const struct wlr_box *geo)
+{
+	pixman_region32_t *clip = &buffer->stale;
+	pixman_region32_intersect_rect(
+		clip, clip, 0, 0, (unsigned)geo->width, (unsigned)geo->height);
+	/* transparent first: the tree is drawn OVER it */
+	int n;
+	pixman_box32_t *rects = pixman_region32_rectangles(clip, &n);
+	pixman_color_t clear = {0, 0, 0, 0};
+	for (int i = 0; i < n; i++) {
+		pixman_image_fill_boxes(PIXMAN_OP_SRC, buffer->image, &clear, 1, &rects[i]);
+	}
+	struct compose_ctx ctx = {
+		.dst = buffer->image,
+		.clip = clip,
+		.ox = geo->x,
+		.oy = geo->y,
+	};
+	wlr_surface_for_each_surface(root_surface(window), compose_surface, &ctx);
+	pixman_region32_clear(clip);
+}
+
+/* --- the link window ---------------------------------------------------- */
+
+static void handle_pool_ready(struct wl_listener *listener, void *data)
+{
+	struct bridge_window *window = wl_container_of(listener, window, pool_ready);
+	if (window->dirty) {
+		schedule_flush(window);
+	}
+}
+
+static void window_handle_configure(void *data, struct wgb_window *proxy, int32_t width,
+	int32_t height, struct wl_array *states, uint32_t serial)
+{
+	struct bridge_window *window = data;
+	if (window->xdg->role != WLR_XDG_SURFACE_ROLE_TOPLEVEL) {
+		/* popups take no configure from dom0: ack at once */
+		window->daemon_serial = serial;
+		window->ack_pending = true;
+		schedule_flush(window);
+		return;
+	}
+	bool maximized = false, fullscreen = false, resizing = false, activated = false;
+	uint32_t *state;
+	wl_array_for_each(state, states)
+	{
+		switch (*state) {
+		case WGB_WINDOW_STATE_MAXIMIZED:
+			maximized = true;
+			break;
+		case WGB_WINDOW_STATE_FULLSCREEN:
+			fullscreen = true;
+			break;
+		case WGB_WINDOW_STATE_RESIZING:
+			resizing = true;
+			break;
+		case WGB_WINDOW_STATE_ACTIVATED:
+			activated = true;
+			break;
+		}
+	}
+	struct wlr_xdg_surface *xdg = window->xdg;
+	wlr_xdg_toplevel_set_size(
+		xdg, width < 0 ? 0 : (uint32_t)width, height < 0 ? 0 : (uint32_t)height);
+	wlr_xdg_toplevel_set_maximized(xdg, maximized);
+	wlr_xdg_toplevel_set_fullscreen(xdg, fullscreen);
+	wlr_xdg_toplevel_set_resizing(xdg, resizing);
+	window->xdg_serial = wlr_xdg_toplevel_set_activated(xdg, activated);
+	window->daemon_serial = serial;
+	window->configure_pending = true;
+}
+
+static void window_handle_close(void *data, struct wgb_window *proxy)
+{
+	struct bridge_window *window = data;
+	if (window->xdg->role == WLR_XDG_SURFACE_ROLE_TOPLEVEL) {
+		wlr_xdg_toplevel_send_close(window->xdg);
+	}
+}
+
+static void window_handle_popup_done(void *data, struct wgb_window *proxy)
+{
+	struct bridge_window *window = data;
+	if (window->xdg->role == WLR_XDG_SURFACE_ROLE_POPUP) {
+		wlr_xdg_popup_destroy(window->xdg);
+	}
+}
+
+static const struct wgb_window_listener window_listener = {
+	.configure = window_handle_configure,
+	.close = window_handle_close,
+	.popup_done = window_handle_popup_done,
+};
+
+struct bridge_window *bridge_window_from_proxy(struct wgb_window *proxy)
+{
+	if (!proxy || wl_proxy_get_listener((struct wl_proxy *)proxy) != &window_listener) {
+		return NULL;
+	}
+	return wl_proxy_get_user_data((struct wl_proxy *)proxy);
+}
+
+static void send_info(struct bridge_window *window)
+{
+	if (window->xdg->role != WLR_XDG_SURFACE_ROLE_TOPLEVEL || !window->proxy) {
+		return;
+	}
+	struct wlr_xdg_toplevel *toplevel = window->xdg->toplevel;
+	wgb_window_set_title(window->proxy, toplevel->title ? toplevel->title : "");
+	wgb_window_set_app_id(window->proxy, toplevel->app_id ? toplevel->app_id : "");
+	window->min_w = window->min_h = window->max_w = window->max_h = -1;
+}
+
+static void send_size_limits(struct bridge_window *window)
+{
+	if (window->xdg->role != WLR_XDG_SURFACE_ROLE_TOPLEVEL || !window->proxy) {
+		return;
+	}
+	struct bridge_link *link = window->server->link;
+	struct wlr_xdg_toplevel_state *s = &window->xdg->toplevel->current;
+	int min_w = (int)s->min_width, min_h = (int)s->min_height;
+	int max_w = (int)s->max_width, max_h = (int)s->max_height;
+	/* clamp to what the daemon accepts: a limit it cannot honour anyway */
+	min_w = min_w > (int)link->limits.max_width ? (int)link->limits.max_width : min_w;
+	min_h = min_h > (int)link->limits.max_height ? (int)link->limits.max_height : min_h;
+	max_w = max_w > (int)link->limits.max_width ? 0 : max_w;
+	max_h = max_h > (int)link->limits.max_height ? 0 : max_h;
+	if (min_w != window->min_w || min_h != window->min_h) {
+		wgb_window_set_min_size(window->proxy, min_w, min_h);
+		window->min_w = min_w;
+		window->min_h = min_h;
+	}
+	if (max_w != window->max_w || max_h != window->max_h) {
+		wgb_window_set_max_size(window->proxy, max_w, max_h);
+		window->max_w = max_w;
+		window->max_h = max_h;
+	}
+}
+
+static void link_window_destroy(struct bridge_window *window, bool link_alive);
+
+static bool link_window_create(struct bridge_window *window)
+{
+	struct bridge_link *link = window->server->link;
+	if (window->proxy || !link->ready || !window->mapped) {
+		return window->proxy != NULL;
+	}
+	if (window->parent) {
+		if (!window->parent->proxy) {
+			return false;
+		}
+		struct wlr_box geo;
+		window_geometry(window, &geo);
+		struct wlr_xdg_popup *popup = window->xdg->popup;
+		window->popup_box = (struct wlr_box){
+			.x = popup->geometry.x,
+			.y = popup->geometry.y,
+			.width = geo.width,
+			.height = geo.height,
+		};
+		window->proxy = wgb_bridge_create_popup(link->bridge, window->parent->proxy,
+			window->popup_box.x, window->popup_box.y, window->popup_box.width,
+			window->popup_box.height);
+	} else {
+		window->proxy = wgb_bridge_create_toplevel(link->bridge);
+	}
+	if (!window->proxy) {
+		bridge_link_schedule_lost(link, "out of memory");
+		return false;
+	}
+	wgb_window_add_listener(window->proxy, &window_listener, window);
+	send_info(window);
+	window->layout_hash = 0;
+	add_full_damage(window);
+	schedule_flush(window);
+	/* popups on this window come back too */
+	struct bridge_window *child;
+	wl_list_for_each(child, &window->server->windows, link)
+	{
+		if (child->parent == window) {
+			link_window_create(child);
+		}
+	}
+	return true;
+}
+
+static void link_window_destroy(struct bridge_window *window, bool link_alive)
+{
+	struct bridge_window *child;
+	wl_list_for_each(child, &window->server->windows, link)
+	{
+		if (child->parent == window) {
+			link_window_destroy(child, link_alive);
+		}
+	}
+	feedbacks_discard(&window->frame_feedbacks);
+	if (window->frame) {
+		wgb_frame_destroy(window->frame);
+		window->frame = NULL;
+		/* an app waiting on this frame must not wait forever */
+		window->want_frame = true;
+	}
+	if (window->proxy) {
+		if (link_alive) {
+			wgb_window_destroy(window->proxy);
+		} else {
+			wl_proxy_destroy((struct wl_proxy *)window->proxy);
+		}
+		window->proxy = NULL;
+	}
+	wl_list_remove(&window->pool_ready.link);
+	wl_list_init(&window->pool_ready.link);
+	if (link_alive) {
+		bridge_pool_retire(window->old_pool);
+		bridge_pool_retire(window->pool);
+	}
+	/* else the link's teardown orphans every pool */
+	window->old_pool = NULL;
+	window->pool = NULL;
+	window->front = NULL;
+	window->ack_pending = false;
+	window->configure_pending = false;
+}
+
+static void flush(struct bridge_window *window)
+{
+	struct bridge_link *link = window->server->link;
+	if (!window->proxy || !link->ready) {
+		return;
+	}
+	struct wlr_box geo;
+	window_geometry(window, &geo);
+	bool commit = false;
+
+	if (window->parent &&
+		(geo.width != window->popup_box.width || geo.height != window->popup_box.height ||
+			window->xdg->popup->geometry.x != window->popup_box.x ||
+			window->xdg->popup->geometry.y != window->popup_box.y)) {
+		/* a popup's place and size are fixed at creation: make it anew */
+		link_window_destroy(window, true);
+		link_window_create(window);
+		return;
+	}
+
+	struct compose_ctx hctx = {.hash = hash_mix((uint32_t)geo.x, (uint32_t)geo.y)};
+	wlr_surface_for_each_surface(root_surface(window), hash_surface, &hctx);
+	if (hctx.hash != window->layout_hash) {
+		window->layout_hash = hctx.hash;
+		add_full_damage(window);
+	}
+
+	if (window->dirty && geo.width > 0 && geo.height > 0) {
+		if (window->pool &&
+			(window->pool->width != geo.width || window->pool->height != geo.height)) {
+			/* resized: the old pool stays shown until the new one is */
+			if (window->old_pool) {
+				bridge_pool_retire(window->pool);
+			} else {
+				window->old_pool = window->pool;
+			}
+			wl_list_remove(&window->pool_ready.link);
+			wl_list_init(&window->pool_ready.link);
+			window->pool = NULL;
+			window->front = NULL;
+		}
+		if (!window->pool) {
+			window->pool = bridge_pool_create(link, geo.width, geo.height, 3);
+			if (!window->pool) {
+				bridge_log_errno(BRIDGE_LOG_ERROR, "no pool for a %dx%d window",
+					geo.width, geo.height);
+				return;
+			}
+			wl_signal_add(&window->pool->events.ready, &window->pool_ready);
+		}
+		struct bridge_buffer *buffer = bridge_pool_get_free(window->pool, window->front);
+		if (buffer) {
+			compose(window, buffer, &geo);
+			wgb_window_attach(window->proxy, buffer->proxy);
+			pixman_region32_intersect_rect(&window->damage, &window->damage, 0, 0,
+				(unsigned)geo.width, (unsigned)geo.height);
+			int n;
+			pixman_box32_t *rects = pixman_region32_rectangles(&window->damage, &n);
+			if (n > MAX_DAMAGE_RECTS) {
+				wgb_window_damage(window->proxy, 0, 0, geo.width, geo.height);
+			} else {
+				for (int i = 0; i < n; i++) {
+					wgb_window_damage(window->proxy, rects[i].x1, rects[i].y1,
+						rects[i].x2 - rects[i].x1,
+						rects[i].y2 - rects[i].y1);
+				}
+			}
+			pixman_region32_clear(&window->damage);
+			wlr_surface_for_each_surface(root_surface(window), sample_surface, window);
+			buffer->busy = true;
+			window->front = buffer;
+			window->dirty = false;
+			commit = true;
+		}
+	} else if (window->dirty) {
+		/* nothing to show yet */
+		pixman_region32_clear(&window->damage);
+		window->dirty = false;
+	}
+
+	if (!window->frame && (window->want_frame || !wl_list_empty(&window->next_feedbacks))) {
+		window->frame = wgb_window_frame(window->proxy);
+		if (window->frame) {
+			wgb_frame_add_listener(window->frame, &frame_listener, window);
+			wl_list_insert_list(&window->frame_feedbacks, &window->next_feedbacks);
+			wl_list_init(&window->next_feedbacks);
+			window->want_frame = false;
+			commit = true;
+		}
+	}
+	if (window->ack_pending) {
+		wgb_window_ack_configure(window->proxy, window->daemon_serial);
+		window->ack_pending = false;
+		commit = true;
+	}
+	send_size_limits(window);
+	if (commit) {
+		wgb_window_commit(window->proxy);
+		if (window->old_pool && window->front) {
+			bridge_pool_retire(window->old_pool);
+			window->old_pool = NULL;
+		}
+	}
+}
+
+static void handle_idle_flush(void *data)
+{
+	struct bridge_window *window = data;
+	window->idle = NULL;
+	flush(window);
+}
+
+static void schedule_flush(struct bridge_window *window)
+{
+	if (window->idle || !window->proxy) {
+		return;
+	}
+	window->idle = wl_event_loop_add_idle(window->server->loop, handle_idle_flush, window);
+	if (!window->idle) {
+		flush(window);
+	}
+}
+
+/* --- the surface tree --------------------------------------------------- */
+
+struct find_ctx {
+	struct wlr_surface *surface;
+	int x, y;
+	bool found;
+};
+
+static void find_surface(struct wlr_surface *surface, int sx, int sy, void *data)
+{
+	struct find_ctx *ctx = data;
+	if (surface == ctx->surface) {
+		ctx->x = sx;
+		ctx->y = sy;
+		ctx->found = true;
+	}
+}
+
+static void surface_handle_commit(struct wl_listener *listener, void *data)
+{
+	struct window_surface *ws = wl_container_of(listener, ws, commit);
+	struct bridge_window *window = ws->window;
+	if (!wl_list_empty(&ws->surface->current.frame_callback_list)) {
+		window->want_frame = true;
+	}
+	struct find_ctx ctx = {.surface = ws->surface};
+	wlr_surface_for_each_surface(root_surface(window), find_surface, &ctx);
+	if (ctx.found) {
+		struct wlr_box geo;
+		wlr_xdg_surface_get_geometry(window->xdg, &geo);
+		pixman_region32_t damage;
+		pixman_region32_init(&damage);
+		wlr_surface_get_effective_damage(ws->surface, &damage);
+		pixman_region32_translate(&damage, ctx.x - geo.x, ctx.y - geo.y);
+		if (pixman_region32_not_empty(&damage)) {
+			add_damage(window, &damage);
+		}
+		pixman_region32_fini(&damage);
+	}
+	if (window->xdg->role == WLR_XDG_SURFACE_ROLE_TOPLEVEL &&
+		ws->surface == root_surface(window)) {
+		send_size_limits(window);
+	}
+	schedule_flush(window);
+}
+
+static void untrack_surface(struct window_surface *ws)
+{
+	wl_list_remove(&ws->commit.link);
+	wl_list_remove(&ws->destroy.link);
+	wl_list_remove(&ws->new_subsurface.link);
+	wl_list_remove(&ws->link);
+	free(ws);
+}
+
+static void surface_handle_destroy(struct wl_listener *listener, void *data)
+{
+	struct window_surface *ws = wl_container_of(listener, ws, destroy);
+	struct bridge_window *window = ws->window;
+	untrack_surface(ws);
+	add_full_damage(window);
+	schedule_flush(window);
+}
+
+static void surface_handle_new_subsurface(struct wl_listener *listener, void *data)
+{
+	struct window_surface *ws = wl_container_of(listener, ws, new_subsurface);
+	struct wlr_subsurface *subsurface = data;
+	track_surface(ws->window, subsurface->surface);
+}
+
+static void track_subsurfaces(struct bridge_window *window, struct wl_list *list)
+{
+	struct wlr_subsurface *subsurface;
+	wl_list_for_each(subsurface, list, current.link)
+	{
+		track_surface(window, subsurface->surface);
+	}
+}
+
+static void track_surface(struct bridge_window *window, struct wlr_surface *surface)
+{
+	struct window_surface *ws = calloc(1, sizeof(*ws));
+	if (!ws) {
+		wl_resource_post_no_memory(surface->resource);
+		return;
+	}
+	ws->window = window;
+	ws->surface = surface;
+	ws->commit.notify = surface_handle_commit;
+	wl_signal_add(&surface->events.commit, &ws->commit);
+	ws->destroy.notify = surface_handle_destroy;
+	wl_signal_add(&surface->events.destroy, &ws->destroy);
+	ws->new_subsurface.notify = surface_handle_new_subsurface;
+	wl_signal_add(&surface->events.new_subsurface, &ws->new_subsurface);
+	wl_list_insert(window->surfaces.prev, &ws->link);
+	track_subsurfaces(window, &surface->current.subsurfaces_below);
+	track_subsurfaces(window, &surface->current.subsurfaces_above);
+}
+
+/* --- public ------------------------------------------------------------- */
+
+struct bridge_window *bridge_window_create(
+	struct bridge_server *server, struct wlr_xdg_surface *xdg, struct bridge_window *parent)
+{
+	struct bridge_window *window = calloc(1, sizeof(*window));
+	if (!window) {
+		return NULL;
+	}
+	window->server = server;
+	window->xdg = xdg;
+	window->parent = parent;
+	pixman_region32_init(&window->damage);
+	wl_list_init(&window->surfaces);
+	wl_list_init(&window->frame_feedbacks);
+	wl_list_init(&window->next_feedbacks);
+	window->pool_ready.notify = handle_pool_ready;
+	wl_list_init(&window->pool_ready.link);
+	wl_list_insert(server->windows.prev, &window->link);
+	track_surface(window, xdg->surface);
+	return window;
+}
+
+void bridge_window_map(struct bridge_window *window)
+{
+	window->mapped = true;
+	link_window_create(window);
+}
+
+void bridge_window_unmap(struct bridge_window *window)
+{
+	window->mapped = false;
+	link_window_destroy(window, window->server->link->ready);
+}
+
+void bridge_window_destroy(struct bridge_window *window)
+{
+	if (!window) {
+		return;
+	}
+	bridge_window_unmap(window);
+	struct bridge_window *child;
+	wl_list_for_each(child, &window->server->windows, link)
+	{
+		if (child->parent == window) {
+			child->parent = NULL; /* wlroots destroys popups first; belt */
+		}
+	}
+	while (!wl_list_empty(&window->surfaces)) {
+		struct window_surface *ws = wl_container_of(window->surfaces.next, ws, link);
+		untrack_surface(ws);
+	}
+	feedbacks_discard(&window->next_feedbacks);
+	if (window->idle) {
+		wl_event_source_remove(window->idle);
+	}
+	pixman_region32_fini(&window->damage);
+	wl_list_remove(&window->link);
+	free(window);
+}
+
+void bridge_window_update_info(struct bridge_window *window)
+{
+	send_info(window);
+	send_size_limits(window);
+	schedule_flush(window);
+}
+
+void bridge_window_acked(struct bridge_window *window, uint32_t xdg_serial)
+{
+	if (!window->configure_pending || (int32_t)(xdg_serial - window->xdg_serial) < 0) {
+		return;
+	}
+	window->configure_pending = false;
+	window->ack_pending = true;
+	schedule_flush(window);
+}
+
+static void handle_link_up(struct wl_listener *listener, void *data)
+{
+	struct bridge_link *link = data;
+	struct bridge_window *window;
+	wl_list_for_each(window, &link->server->windows, link)
+	{
+		if (!window->parent) {
+			link_window_create(window);
+		}
+	}
+}
+
+static void handle_link_down(struct wl_listener *listener, void *data)
+{
+	struct bridge_link *link = data;
+	struct bridge_window *window;
+	wl_list_for_each(window, &link->server->windows, link)
+	{
+		link_window_destroy(window, false);
+	}
+}
+
+void bridge_windows_init(struct bridge_server *server)
+{
+	link_up.notify = handle_link_up;
+	wl_signal_add(&server->link->events.up, &link_up);
+	link_down.notify = handle_link_down;
+	wl_signal_add(&server->link->events.down, &link_down);
+}
+
+void bridge_windows_finish(struct bridge_server *server)
+{
+	wl_list_remove(&link_up.link);
+	wl_list_remove(&link_down.link);
+}
+
+int bridge_windows_count_on_link(struct bridge_server *server)
+{
+	int n = 0;
+	struct bridge_window *window;
+	wl_list_for_each(window, &server->windows, link)
+	{
+		n += window->proxy != NULL;
+	}
+	return n;
+}

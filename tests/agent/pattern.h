@@ -1,0 +1,59 @@
+/*
+ * The test client's content, shared with the tests that check it: every
+ * pixel is a known function of its place and of the frame number.
+ */
+#ifndef AGENT_PATTERN_H
+#define AGENT_PATTERN_H
+
+#include <stdint.h>
+
+#define PATTERN_W 200
+#define PATTERN_H 150
+#define PATTERN_SUB_X 20 /* opaque green subsurface */
+#define PATTERN_SUB_Y 30
+#define PATTERN_SUB_W 40
+#define PATTERN_SUB_H 40
+#define PATTERN_SUB_COLOR 0xff00ff00u
+#define PATTERN_VP_X 120 /* blue 10x10 buffer scaled to 40x40 by viewporter */
+#define PATTERN_VP_Y 90
+#define PATTERN_VP_SRC 10
+#define PATTERN_VP_DST 40
+#define PATTERN_VP_COLOR 0xff0000ffu
+#define PATTERN_POPUP_X 10 /* red popup, relative to the window */
+#define PATTERN_POPUP_Y 12
+#define PATTERN_POPUP_W 50
+#define PATTERN_POPUP_H 30
+#define PATTERN_POPUP_COLOR 0xffff0000u
+#define PATTERN_SQUARE 8 /* the square that moves each frame */
+
+/* Opaque background, a function of place. */
+static inline uint32_t pattern_background(int x, int y)
+{
+	return 0xff000000u | (uint32_t)(x * 255 / PATTERN_W) << 16 |
+	       (uint32_t)(y * 255 / PATTERN_H) << 8 | 0x40u;
+}
+
+/* Frame N (from 1) paints an 8x8 square at this place with this color. */
+static inline void pattern_square(int n, int *x, int *y, uint32_t *color)
+{
+	*x = 4 + (n * 12) % (PATTERN_W - PATTERN_SQUARE - 8);
+	*y = 4 + (n * 7) % 20;
+	*color = 0xff000000u | (uint32_t)(n * 37 % 256) << 16 | (uint32_t)(255 - n % 256) << 8 |
+		 0x80u;
+}
+
+/* The root surface's content after FRAMES frames. */
+static inline uint32_t pattern_root_pixel(int x, int y, int frames)
+{
+	for (int n = frames; n >= 1; n--) {
+		int sx, sy;
+		uint32_t color;
+		pattern_square(n, &sx, &sy, &color);
+		if (x >= sx && x < sx + PATTERN_SQUARE && y >= sy && y < sy + PATTERN_SQUARE) {
+			return color;
+		}
+	}
+	return pattern_background(x, y);
+}
+
+#endif

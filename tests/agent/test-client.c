@@ -1,0 +1,368 @@
+/*
+ * A small Wayland client for the agent's tests, drawing known content.
+ *
+ *   test-client pattern FRAMES [sub] [viewport] [popup] [stay]
+ *       one window (pattern.h); after the first frame, FRAMES frames each
+ *       repaint and damage one 8x8 square; "stay" keeps running until the
+ *       compositor closes the window. Prints "done" on stdout after the
+ *       last frame was shown.
+ *   test-client churn COUNT
+ *       opens and closes COUNT windows one after another, each shown (a
+ *       frame callback came back) before it is closed.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <wayland-client.h>
+
+#include "pattern.h"
+#include "viewporter-client-protocol.h"
+#include "xdg-shell-client-protocol.h"
+
+struct client {
+	struct wl_display *display;
+	struct wl_compositor *compositor;
+	struct wl_subcompositor *subcompositor;
+	struct wl_shm *shm;
+	struct xdg_wm_base *wm_base;
+	struct wp_viewporter *viewporter;
+	bool configured, closed, frame_done;
+	uint32_t *root_pixels;
+};
+
+static void die(const char *msg)
+{
+	fprintf(stderr, "test-client: %s\n", msg);
+	exit(1);
+}
+
+static struct wl_buffer *make_buffer(struct client *c, int w, int h, uint32_t **pixels)
+{
+	size_t size = (size_t)w * (size_t)h * 4;
+	int fd = memfd_create("test-client", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+		die("memfd");
+	}
+	void *data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (data == MAP_FAILED) {
+		die("mmap");
+	}
+	struct wl_shm_pool *pool = wl_shm_create_pool(c->shm, fd, (int32_t)size);
+	struct wl_buffer *buffer =
+		wl_shm_pool_create_buffer(pool, 0, w, h, w * 4, WL_SHM_FORMAT_ARGB8888);
+	wl_shm_pool_destroy(pool);
+	close(fd);
+	*pixels = data;
+	return buffer;
+}
+
+static struct wl_buffer *solid_buffer(struct client *c, int w, int h, uint32_t color)
+{
+	uint32_t *pixels;
+	struct wl_buffer *buffer = make_buffer(c, w, h, &pixels);
+	for (int i = 0; i < w * h; i++) {
+		pixels[i] = color;
+	}
+	return buffer;
+}
+
+static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
+	const char *interface, uint32_t version)
+{
+	struct client *c = data;
+	if (strcmp(interface, wl_compositor_interface.name) == 0) {
+		c->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
+	} else if (strcmp(interface, wl_subcompositor_interface.name) == 0) {
+		c->subcompositor = wl_registry_bind(registry, name, &wl_subcompositor_interface, 1);
+	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
+		c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
+		c->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+	} else if (strcmp(interface, wp_viewporter_interface.name) == 0) {
+		c->viewporter = wl_registry_bind(registry, name, &wp_viewporter_interface, 1);
+	}
+}
+
+static void registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
+{
+}
+
+static const struct wl_registry_listener registry_listener = {
+	.global = registry_global,
+	.global_remove = registry_global_remove,
+};
+
+static void wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
+{
+	xdg_wm_base_pong(wm_base, serial);
+}
+
+static const struct xdg_wm_base_listener wm_base_listener = {.ping = wm_base_ping};
+
+static void xdg_surface_configure(void *data, struct xdg_surface *surface, uint32_t serial)
+{
+	struct client *c = data;
+	xdg_surface_ack_configure(surface, serial);
+	c->configured = true;
+}
+
+static const struct xdg_surface_listener xdg_surface_listener = {
+	.configure = xdg_surface_configure,
+};
+
+static void toplevel_configure(
+	void *data, struct xdg_toplevel *toplevel, int32_t w, int32_t h, struct wl_array *states)
+{
+}
+
+static void toplevel_close(void *data, struct xdg_toplevel *toplevel)
+{
+	struct client *c = data;
+	c->closed = true;
+}
+
+static const struct xdg_toplevel_listener toplevel_listener = {
+	.configure = toplevel_configure,
+	.close = toplevel_close,
+};
+
+static void popup_configure(
+	void *data, struct xdg_popup *popup, int32_t x, int32_t y, int32_t w, int32_t h)
+{
+}
+
+static void popup_done(void *data, struct xdg_popup *popup)
+{
+}
+
+static const struct xdg_popup_listener popup_listener = {
+	.configure = popup_configure,
+	.popup_done = popup_done,
+};
+
+static void frame_done(void *data, struct wl_callback *callback, uint32_t time)
+{
+	struct client *c = data;
+	c->frame_done = true;
+	wl_callback_destroy(callback);
+}
+
+static const struct wl_callback_listener frame_listener = {.done = frame_done};
+
+static void request_frame(struct client *c, struct wl_surface *surface)
+{
+	c->frame_done = false;
+	struct wl_callback *cb = wl_surface_frame(surface);
+	wl_callback_add_listener(cb, &frame_listener, c);
+}
+
+static void wait_frame(struct client *c)
+{
+	while (!c->frame_done && !c->closed) {
+		if (wl_display_dispatch(c->display) < 0) {
+			die("display gone");
+		}
+	}
+}
+
+static void connect_client(struct client *c)
+{
+	c->display = wl_display_connect(NULL);
+	if (!c->display) {
+		die("cannot connect");
+	}
+	struct wl_registry *registry = wl_display_get_registry(c->display);
+	wl_registry_add_listener(registry, &registry_listener, c);
+	wl_display_roundtrip(c->display);
+	if (!c->compositor || !c->subcompositor || !c->shm || !c->wm_base || !c->viewporter) {
+		die("missing globals");
+	}
+	xdg_wm_base_add_listener(c->wm_base, &wm_base_listener, c);
+}
+
+struct window {
+	struct wl_surface *surface;
+	struct xdg_surface *xdg;
+	struct xdg_toplevel *toplevel;
+};
+
+static void window_open(struct client *c, struct window *w, const char *title)
+{
+	w->surface = wl_compositor_create_surface(c->compositor);
+	w->xdg = xdg_wm_base_get_xdg_surface(c->wm_base, w->surface);
+	xdg_surface_add_listener(w->xdg, &xdg_surface_listener, c);
+	w->toplevel = xdg_surface_get_toplevel(w->xdg);
+	xdg_toplevel_add_listener(w->toplevel, &toplevel_listener, c);
+	xdg_toplevel_set_title(w->toplevel, title);
+	xdg_toplevel_set_app_id(w->toplevel, "agent-test-client");
+	c->configured = false;
+	wl_surface_commit(w->surface);
+	while (!c->configured) {
+		if (wl_display_dispatch(c->display) < 0) {
+			die("display gone");
+		}
+	}
+}
+
+static void window_close(struct window *w)
+{
+	xdg_toplevel_destroy(w->toplevel);
+	xdg_surface_destroy(w->xdg);
+	wl_surface_destroy(w->surface);
+}
+
+static int run_churn(struct client *c, int count)
+{
+	static const int sizes[][2] = {{64, 48}, {100, 80}, {64, 48}, {33, 17}};
+	for (int i = 0; i < count; i++) {
+		struct window w;
+		window_open(c, &w, "churn");
+		int sw = sizes[i % 4][0], sh = sizes[i % 4][1];
+		struct wl_buffer *buffer = solid_buffer(c, sw, sh, 0xff000000u | (uint32_t)i);
+		wl_surface_attach(w.surface, buffer, 0, 0);
+		wl_surface_damage_buffer(w.surface, 0, 0, sw, sh);
+		request_frame(c, w.surface);
+		wl_surface_commit(w.surface);
+		wait_frame(c);
+		window_close(&w);
+		wl_buffer_destroy(buffer);
+		/* munmap of the tiny buffers is left to exit */
+	}
+	wl_display_roundtrip(c->display);
+	printf("done\n");
+	fflush(stdout);
+	return 0;
+}
+
+static void draw_frame(
+	struct client *c, struct wl_surface *surface, struct wl_buffer *buffer, int n)
+{
+	int x, y;
+	uint32_t color;
+	pattern_square(n, &x, &y, &color);
+	for (int j = y; j < y + PATTERN_SQUARE; j++) {
+		for (int i = x; i < x + PATTERN_SQUARE; i++) {
+			c->root_pixels[j * PATTERN_W + i] = color;
+		}
+	}
+	wl_surface_attach(surface, buffer, 0, 0);
+	wl_surface_damage_buffer(surface, x, y, PATTERN_SQUARE, PATTERN_SQUARE);
+	request_frame(c, surface);
+	wl_surface_commit(surface);
+}
+
+static bool has_word(char **argv, const char *word)
+{
+	for (int i = 3; argv[i]; i++) {
+		if (strcmp(argv[i], word) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static int run_pattern(struct client *c, int frames, char **argv)
+{
+	bool sub = has_word(argv, "sub"), viewport = has_word(argv, "viewport");
+	bool popup = has_word(argv, "popup"), stay = has_word(argv, "stay");
+	struct window w;
+	window_open(c, &w, "pattern");
+	struct wl_buffer *buffer = make_buffer(c, PATTERN_W, PATTERN_H, &c->root_pixels);
+	for (int y = 0; y < PATTERN_H; y++) {
+		for (int x = 0; x < PATTERN_W; x++) {
+			c->root_pixels[y * PATTERN_W + x] = pattern_background(x, y);
+		}
+	}
+	if (sub) {
+		struct wl_surface *s = wl_compositor_create_surface(c->compositor);
+		struct wl_subsurface *ss =
+			wl_subcompositor_get_subsurface(c->subcompositor, s, w.surface);
+		wl_subsurface_set_position(ss, PATTERN_SUB_X, PATTERN_SUB_Y);
+		wl_surface_attach(
+			s, solid_buffer(c, PATTERN_SUB_W, PATTERN_SUB_H, PATTERN_SUB_COLOR), 0, 0);
+		wl_surface_damage_buffer(s, 0, 0, PATTERN_SUB_W, PATTERN_SUB_H);
+		wl_surface_commit(s);
+	}
+	if (viewport) {
+		struct wl_surface *s = wl_compositor_create_surface(c->compositor);
+		struct wl_subsurface *ss =
+			wl_subcompositor_get_subsurface(c->subcompositor, s, w.surface);
+		wl_subsurface_set_position(ss, PATTERN_VP_X, PATTERN_VP_Y);
+		struct wp_viewport *vp = wp_viewporter_get_viewport(c->viewporter, s);
+		wp_viewport_set_destination(vp, PATTERN_VP_DST, PATTERN_VP_DST);
+		wl_surface_attach(
+			s, solid_buffer(c, PATTERN_VP_SRC, PATTERN_VP_SRC, PATTERN_VP_COLOR), 0, 0);
+		wl_surface_damage_buffer(s, 0, 0, PATTERN_VP_SRC, PATTERN_VP_SRC);
+		wl_surface_commit(s);
+	}
+	wl_surface_attach(w.surface, buffer, 0, 0);
+	wl_surface_damage_buffer(w.surface, 0, 0, PATTERN_W, PATTERN_H);
+	request_frame(c, w.surface);
+	wl_surface_commit(w.surface);
+	wait_frame(c);
+
+	if (popup) {
+		struct xdg_positioner *pos = xdg_wm_base_create_positioner(c->wm_base);
+		xdg_positioner_set_size(pos, PATTERN_POPUP_W, PATTERN_POPUP_H);
+		xdg_positioner_set_anchor_rect(pos, PATTERN_POPUP_X, PATTERN_POPUP_Y, 1, 1);
+		xdg_positioner_set_anchor(pos, XDG_POSITIONER_ANCHOR_TOP_LEFT);
+		xdg_positioner_set_gravity(pos, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT);
+		struct wl_surface *ps = wl_compositor_create_surface(c->compositor);
+		struct xdg_surface *pxdg = xdg_wm_base_get_xdg_surface(c->wm_base, ps);
+		xdg_surface_add_listener(pxdg, &xdg_surface_listener, c);
+		struct xdg_popup *p = xdg_surface_get_popup(pxdg, w.xdg, pos);
+		xdg_popup_add_listener(p, &popup_listener, c);
+		c->configured = false;
+		wl_surface_commit(ps);
+		while (!c->configured) {
+			if (wl_display_dispatch(c->display) < 0) {
+				die("display gone");
+			}
+		}
+		wl_surface_attach(ps,
+			solid_buffer(c, PATTERN_POPUP_W, PATTERN_POPUP_H, PATTERN_POPUP_COLOR), 0,
+			0);
+		wl_surface_damage_buffer(ps, 0, 0, PATTERN_POPUP_W, PATTERN_POPUP_H);
+		request_frame(c, ps);
+		wl_surface_commit(ps);
+		wait_frame(c);
+	}
+
+	/* one buffer, redrawn after each frame was shown, as simple clients do */
+	for (int n = 1; n <= frames && !c->closed; n++) {
+		draw_frame(c, w.surface, buffer, n);
+		wait_frame(c);
+	}
+	wl_display_roundtrip(c->display);
+	printf("done\n");
+	fflush(stdout);
+	while (stay && !c->closed) {
+		if (wl_display_dispatch(c->display) < 0) {
+			die("display gone");
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	if (argc < 3) {
+		die("usage: test-client pattern FRAMES [sub] [viewport] [popup] [stay] | churn "
+		    "COUNT");
+	}
+	struct client c = {0};
+	connect_client(&c);
+	int count = atoi(argv[2]);
+	int status;
+	if (strcmp(argv[1], "churn") == 0) {
+		status = run_churn(&c, count);
+	} else {
+		status = run_pattern(&c, count, argv);
+	}
+	/* a test tool: the process takes its objects with it */
+	fflush(stdout);
+	_exit(status);
+}

@@ -1,0 +1,103 @@
+/*
+ * weston-simple-shm through the agent. Its picture moves with time, so the
+ * check is on what does not: a 250x250 window, a 20-pixel white padding
+ * (its buffers start as 0xff bytes), an opaque XRGB interior that changes
+ * from frame to frame, frames paced by dom0, small buffers never written
+ * while held, and every grant freed after dom0 closes the window.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent-test.h"
+
+#define SIZE 250
+#define PADDING 20
+
+static bool enough_frames(struct fake_daemon *daemon, void *data)
+{
+	struct fake_window *w = agent_test_toplevel(daemon);
+	return w && w->buffer_commits >= *(uint64_t *)data;
+}
+
+static uint32_t pixel(struct fake_window *w, int x, int y)
+{
+	return w->image[(size_t)y * (size_t)w->width + x];
+}
+
+int main(void)
+{
+	const char *app = "/usr/bin/weston-simple-shm";
+	if (access(app, X_OK) != 0) {
+		printf("skip: no %s\n", app);
+		return 77;
+	}
+	struct testenv env;
+	testenv_init(&env, 60);
+	struct fake_daemon *daemon = agent_test_daemon(&env, 16, 20);
+	char *argv[] = {(char *)app, NULL};
+	pid_t agent = testenv_spawn_agent(&env, argv);
+
+	uint64_t want = 10;
+	CHECK(agent_test_wait(daemon, 20000, enough_frames, &want));
+	struct fake_window *w = agent_test_toplevel(daemon);
+	CHECK_EQ(w->width, SIZE);
+	CHECK_EQ(w->height, SIZE);
+	CHECK(strcmp(w->title, "simple-shm") == 0);
+
+	uint32_t *before = malloc(SIZE * SIZE * 4);
+	CHECK(before);
+	memcpy(before, w->image, SIZE * SIZE * 4);
+	int64_t t0 = testenv_now_ms();
+	want = w->buffer_commits + 30;
+	CHECK(agent_test_wait(daemon, 20000, enough_frames, &want));
+	int64_t elapsed = testenv_now_ms() - t0;
+	testenv_note("30 frames in %lld ms (dom0 frame every 16 ms)", (long long)elapsed);
+	/* paced by dom0's frames, not free-running */
+	CHECK(elapsed >= 30 * 16 * 8 / 10);
+
+	int changed = 0;
+	for (int y = 0; y < SIZE; y++) {
+		for (int x = 0; x < SIZE; x++) {
+			uint32_t p = pixel(w, x, y);
+			bool border = x < PADDING || y < PADDING || x >= SIZE - PADDING ||
+				      y >= SIZE - PADDING;
+			if (border && p != 0xffffffffu) {
+				fake_window_write_png(w, "/tmp/simple-shm-shot.png");
+				testenv_fail(
+					__FILE__, __LINE__, "padding %d,%d is 0x%08x", x, y, p);
+			}
+			/* XRGB content composes opaque */
+			CHECK((p >> 24) == 0xff);
+			changed += p != before[y * SIZE + x];
+		}
+	}
+	testenv_note("%d pixels changed over 30 frames", changed);
+	CHECK(changed > 1000);
+	free(before);
+
+	const struct fake_stats *stats = fake_daemon_get_stats(daemon);
+	CHECK_EQ(stats->violations, 0);
+	CHECK_EQ(stats->protocol_errors, 0);
+	testenv_note("damage: %lld pixels in %lld rects over %llu commits",
+		(long long)w->damage_area, (long long)w->damage_rects,
+		(unsigned long long)w->buffer_commits);
+
+	fake_window_close(w);
+	int status = -1;
+	CHECK(agent_test_wait_exit(daemon, agent, 10000, &status));
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	stats = fake_daemon_get_stats(daemon);
+	CHECK_EQ(stats->pools, 0);
+	CHECK_EQ(stats->pools_unmapped, stats->pools_created);
+	agent_test_check_final_stats(&env);
+	int64_t freed;
+	CHECK(testenv_stat(&env, "grants_freed", &freed));
+	CHECK_EQ(freed, stats->pages_mapped_total);
+	fake_daemon_destroy(daemon);
+	printf("ok\n");
+	return 0;
+}
