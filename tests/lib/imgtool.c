@@ -1,0 +1,179 @@
+/*
+ * Pixel checks for the end-to-end tests, from the shell:
+ *
+ *   imgtool compare A.png AX AY B.png BX BY W H [DIFF.png]
+ *       exit 0 when the W x H regions are the same pixel for pixel (alpha
+ *       ignored); otherwise prints the count and writes DIFF.png (differing
+ *       pixels red, the rest a dimmed copy of A).
+ *   imgtool pixel A.png X Y          prints RRGGBB
+ *   imgtool bbox A.png RRGGBB        prints X1 Y1 X2 Y2 of that color; exit 1 if none
+ *   imgtool count A.png X Y W H RRGGBB  prints how many pixels of the region have that color
+ */
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shot.h"
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: imgtool compare A.png AX AY B.png BX BY W H [DIFF.png]\n"
+			"       imgtool pixel A.png X Y\n"
+			"       imgtool bbox A.png RRGGBB\n"
+			"       imgtool count A.png X Y W H RRGGBB\n");
+	return 2;
+}
+
+static bool load(const char *path, struct test_image *image)
+{
+	if (!test_png_read(path, image)) {
+		fprintf(stderr, "imgtool: cannot read %s\n", path);
+		return false;
+	}
+	return true;
+}
+
+static bool region_fits(const struct test_image *image, int x, int y, int w, int h)
+{
+	return x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= image->width && y + h <= image->height;
+}
+
+static bool write_png(const char *path, const uint32_t *pixels, int width, int height)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f) {
+		return false;
+	}
+	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png_infop info = png ? png_create_info_struct(png) : NULL;
+	uint8_t *row = malloc((size_t)width * 3);
+	bool ok = false;
+	if (!png || !info || !row || setjmp(png_jmpbuf(png))) {
+		goto out;
+	}
+	png_init_io(png, f);
+	png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGB,
+		PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, info);
+	for (int y = 0; y < height; y++) {
+		for (int x = 0; x < width; x++) {
+			uint32_t p = pixels[(size_t)y * (size_t)width + (size_t)x];
+			row[3 * x] = (uint8_t)(p >> 16);
+			row[3 * x + 1] = (uint8_t)(p >> 8);
+			row[3 * x + 2] = (uint8_t)p;
+		}
+		png_write_row(png, row);
+	}
+	png_write_end(png, NULL);
+	ok = true;
+out:
+	png_destroy_write_struct(&png, &info);
+	free(row);
+	fclose(f);
+	return ok;
+}
+
+static int compare(char **argv, int argc)
+{
+	struct test_image a, b;
+	int ax = atoi(argv[3]), ay = atoi(argv[4]);
+	int bx = atoi(argv[6]), by = atoi(argv[7]);
+	int w = atoi(argv[8]), h = atoi(argv[9]);
+	if (!load(argv[2], &a)) {
+		return 2;
+	}
+	if (!load(argv[5], &b)) {
+		test_image_finish(&a);
+		return 2;
+	}
+	int rc = 2;
+	uint32_t *diff = NULL;
+	if (!region_fits(&a, ax, ay, w, h) || !region_fits(&b, bx, by, w, h)) {
+		fprintf(stderr, "imgtool: region out of the images\n");
+		goto out;
+	}
+	diff = malloc((size_t)w * (size_t)h * sizeof(uint32_t));
+	if (!diff) {
+		goto out;
+	}
+	long differing = 0;
+	for (int y = 0; y < h; y++) {
+		for (int x = 0; x < w; x++) {
+			uint32_t pa = test_image_at(&a, ax + x, ay + y) & 0xffffff;
+			uint32_t pb = test_image_at(&b, bx + x, by + y) & 0xffffff;
+			bool same = pa == pb;
+			differing += !same;
+			diff[(size_t)y * (size_t)w + (size_t)x] =
+				same ? (pa >> 2) & 0x3f3f3f : 0xff0000;
+		}
+	}
+	printf("%ld\n", differing);
+	rc = differing == 0 ? 0 : 1;
+	if (differing && argc > 10 && !write_png(argv[10], diff, w, h)) {
+		fprintf(stderr, "imgtool: cannot write %s\n", argv[10]);
+	}
+out:
+	free(diff);
+	test_image_finish(&a);
+	test_image_finish(&b);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		return usage();
+	}
+	if (strcmp(argv[1], "compare") == 0 && argc >= 10) {
+		return compare(argv, argc);
+	}
+	struct test_image image;
+	if (strcmp(argv[1], "pixel") == 0 && argc == 5) {
+		if (!load(argv[2], &image)) {
+			return 2;
+		}
+		int x = atoi(argv[3]), y = atoi(argv[4]);
+		int rc = 2;
+		if (region_fits(&image, x, y, 1, 1)) {
+			printf("%06x\n", test_image_at(&image, x, y) & 0xffffff);
+			rc = 0;
+		}
+		test_image_finish(&image);
+		return rc;
+	}
+	if (strcmp(argv[1], "bbox") == 0 && argc == 4) {
+		if (!load(argv[2], &image)) {
+			return 2;
+		}
+		int x1, y1, x2, y2;
+		uint32_t color = (uint32_t)strtoul(argv[3], NULL, 16);
+		bool found = test_image_find_color(&image, color, &x1, &y1, &x2, &y2);
+		if (found) {
+			printf("%d %d %d %d\n", x1, y1, x2, y2);
+		}
+		test_image_finish(&image);
+		return found ? 0 : 1;
+	}
+	if (strcmp(argv[1], "count") == 0 && argc == 8) {
+		if (!load(argv[2], &image)) {
+			return 2;
+		}
+		int x = atoi(argv[3]), y = atoi(argv[4]), w = atoi(argv[5]), h = atoi(argv[6]);
+		uint32_t color = (uint32_t)strtoul(argv[7], NULL, 16);
+		int rc = 2;
+		if (region_fits(&image, x, y, w, h)) {
+			long n = 0;
+			for (int j = y; j < y + h; j++) {
+				for (int i = x; i < x + w; i++) {
+					n += (test_image_at(&image, i, j) & 0xffffff) == color;
+				}
+			}
+			printf("%ld\n", n);
+			rc = 0;
+		}
+		test_image_finish(&image);
+		return rc;
+	}
+	return usage();
+}
