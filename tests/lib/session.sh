@@ -57,7 +57,9 @@ session_init() {
 	if [ "$(id -u)" -eq 0 ]; then
 		id "$SESSION_USER" >/dev/null 2>&1 || useradd --system --create-home "$SESSION_USER"
 		chown "$SESSION_USER" "$XDG_RUNTIME_DIR"
-		as_user=(runuser -u "$SESSION_USER" --)
+		# setpriv execs in place (runuser forks), so $! is the program
+		as_user=(setpriv --reuid="$SESSION_USER" --regid="$SESSION_USER" --init-groups
+			env HOME="$(getent passwd "$SESSION_USER" | cut -d: -f6)")
 	fi
 	export PATH=$SESSION_DIR/bin:$PATH
 	[ -z "${WGB_SHOT_DIR:-}" ] || mkdir -p "$WGB_SHOT_DIR"
@@ -177,6 +179,7 @@ sway_window() {
 }
 
 sway_has_window() { [ "$(sway_window count "$1")" -ge 1 ]; }
+sway_lacks_window() { [ "$(sway_window count "$1")" -eq 0 ]; }
 
 # wait_window TITLE_REGEX: until sway maps a window whose title matches.
 wait_window() {
