@@ -1,10 +1,14 @@
 /*
  * Pixel checks for the end-to-end tests, from the shell:
  *
- *   imgtool compare A.png AX AY B.png BX BY W H [DIFF.png]
+ *   imgtool compare A.png AX AY B.png BX BY W H [DIFF.png [MASK.png MX MY]...]
  *       exit 0 when the W x H regions are the same pixel for pixel (alpha
  *       ignored); otherwise prints the count and writes DIFF.png (differing
- *       pixels red, the rest a dimmed copy of A).
+ *       pixels red, the rest a dimmed copy of A). With MASK.png images, later
+ *       shots of B's content, pixels that differ between B and any MASK
+ *       (the app animates them itself), and pixels within 6 of those (a
+ *       spinner's next angle), are not compared; their count goes to
+ *       stderr.
  *   imgtool pixel A.png X Y          prints RRGGBB
  *   imgtool bbox A.png RRGGBB        prints X1 Y1 X2 Y2 of that color; exit 1 if none
  *   imgtool count A.png X Y W H RRGGBB  prints how many pixels of the region have that color
@@ -18,7 +22,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: imgtool compare A.png AX AY B.png BX BY W H [DIFF.png]\n"
+	fprintf(stderr, "usage: imgtool compare A.png AX AY B.png BX BY W H [DIFF.png [MASK.png MX MY]...]\n"
 			"       imgtool pixel A.png X Y\n"
 			"       imgtool bbox A.png RRGGBB\n"
 			"       imgtool count A.png X Y W H RRGGBB\n");
@@ -76,7 +80,9 @@ out:
 
 static int compare(char **argv, int argc)
 {
-	struct test_image a, b;
+#define MAX_MASKS 16
+	struct test_image a, b, m[MAX_MASKS] = {0};
+	int mx[MAX_MASKS], my[MAX_MASKS];
 	int ax = atoi(argv[3]), ay = atoi(argv[4]);
 	int bx = atoi(argv[6]), by = atoi(argv[7]);
 	int w = atoi(argv[8]), h = atoi(argv[9]);
@@ -89,7 +95,17 @@ static int compare(char **argv, int argc)
 	}
 	int rc = 2;
 	uint32_t *diff = NULL;
-	if (!region_fits(&a, ax, ay, w, h) || !region_fits(&b, bx, by, w, h)) {
+	int nmasks = 0;
+	bool masks_fit = true;
+	for (int i = 11; i + 2 < argc && nmasks < MAX_MASKS; i += 3, nmasks++) {
+		if (!load(argv[i], &m[nmasks])) {
+			goto out;
+		}
+		mx[nmasks] = atoi(argv[i + 1]);
+		my[nmasks] = atoi(argv[i + 2]);
+		masks_fit = masks_fit && region_fits(&m[nmasks], mx[nmasks], my[nmasks], w, h);
+	}
+	if (!region_fits(&a, ax, ay, w, h) || !region_fits(&b, bx, by, w, h) || !masks_fit) {
 		fprintf(stderr, "imgtool: region out of the images\n");
 		goto out;
 	}
@@ -97,18 +113,57 @@ static int compare(char **argv, int argc)
 	if (!diff) {
 		goto out;
 	}
-	long differing = 0;
+	/* what moves by itself, then that grown by a few pixels each way */
+	uint8_t *moves = calloc((size_t)w * (size_t)h, 1);
+	uint8_t *near = calloc((size_t)w * (size_t)h, 1);
+	if (!moves || !near) {
+		free(moves);
+		free(near);
+		goto out;
+	}
+	for (int y = 0; y < h; y++) {
+		for (int x = 0; x < w; x++) {
+			uint32_t pb = test_image_at(&b, bx + x, by + y) & 0xffffff;
+			for (int i = 0; i < nmasks; i++) {
+				moves[(size_t)y * w + x] |=
+					pb != (test_image_at(&m[i], mx[i] + x, my[i] + y) & 0xffffff);
+			}
+		}
+	}
+	const int grow = 6;
+	for (int y = 0; y < h; y++) {
+		for (int x = 0; x < w; x++) {
+			if (!moves[(size_t)y * w + x]) {
+				continue;
+			}
+			for (int j = y - grow; j <= y + grow; j++) {
+				for (int i = x - grow; i <= x + grow; i++) {
+					if (i >= 0 && j >= 0 && i < w && j < h) {
+						near[(size_t)j * w + i] = 1;
+					}
+				}
+			}
+		}
+	}
+	free(moves);
+	long differing = 0, animated = 0;
 	for (int y = 0; y < h; y++) {
 		for (int x = 0; x < w; x++) {
 			uint32_t pa = test_image_at(&a, ax + x, ay + y) & 0xffffff;
 			uint32_t pb = test_image_at(&b, bx + x, by + y) & 0xffffff;
-			bool same = pa == pb;
+			bool moving = near[(size_t)y * w + x];
+			animated += moving;
+			bool same = pa == pb || moving;
 			differing += !same;
 			diff[(size_t)y * (size_t)w + (size_t)x] =
 				same ? (pa >> 2) & 0x3f3f3f : 0xff0000;
 		}
 	}
+	free(near);
 	printf("%ld\n", differing);
+	if (nmasks > 0) {
+		fprintf(stderr, "imgtool: %ld pixels animate by themselves: not compared\n", animated);
+	}
 	rc = differing == 0 ? 0 : 1;
 	if (differing && argc > 10 && !write_png(argv[10], diff, w, h)) {
 		fprintf(stderr, "imgtool: cannot write %s\n", argv[10]);
@@ -117,6 +172,9 @@ out:
 	free(diff);
 	test_image_finish(&a);
 	test_image_finish(&b);
+	for (int i = 0; i < nmasks; i++) {
+		test_image_finish(&m[i]);
+	}
 	return rc;
 }
 

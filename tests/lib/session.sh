@@ -106,7 +106,7 @@ json_equals() { [ "$(json_get "$1" "$2")" -eq "$3" ]; }
 start_host_sway() {
 	{
 		echo "xwayland disable"
-		echo "output HEADLESS-1 resolution 1280x800 bg #1d3557 solid_color"
+		echo "output HEADLESS-1 resolution ${HOST_SIZE:-1280x800} bg #1d3557 solid_color"
 		echo "default_border normal 2"
 		printf '%s\n' "$@"
 	} >"$SESSION_DIR/sway.conf"
