@@ -74,6 +74,7 @@ struct bridge_guest {
 	struct wl_resource *seat;   /* wgb_seat, or NULL */
 	bool hello_done;
 	bool failed;            /* a protocol error ended the link */
+	bool closing;           /* we or the peer end it, not libwayland */
 	struct wl_list windows; /* bridge_window::link */
 	struct wl_list pools;   /* bridge_pool::link */
 	uint32_t nwindows;

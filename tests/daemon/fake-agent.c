@@ -450,6 +450,93 @@ static void scenario_title(struct agent *a)
 	agent_link_down(a);
 }
 
+/* Writes raw words to the daemon, below libwayland. */
+static void send_raw(struct agent *a, const uint32_t *words, size_t count)
+{
+	int fd = wl_display_get_fd(a->display);
+	CHECK(write(fd, words, count * sizeof(uint32_t)) == (ssize_t)(count * sizeof(uint32_t)));
+}
+
+static void expect_hangup(struct agent *a)
+{
+	for (int i = 0; i < 250 && !a->hangup; i++) {
+		agent_iterate(a, 20);
+	}
+	CHECK(a->hangup);
+}
+
+/* Malformed wire messages, crafted and random: each ends its link (the
+ * daemon's libwayland or our checks refuse it), and the daemon serves the
+ * next link after all of them. */
+static void scenario_garbage(struct agent *a)
+{
+	uint32_t seed = 12345;
+	for (int round = 0; round < 24; round++) {
+		agent_link_up(a);
+		agent_bind(a, round % 2 == 0);
+		/* wgb_bridge is object 3 after the registry (2) */
+		uint32_t msg[64];
+		size_t n;
+		switch (round) {
+		case 0: /* a request to an object that does not exist */
+			msg[0] = 99;
+			msg[1] = 8u << 16 | 0;
+			n = 2;
+			break;
+		case 1: /* an opcode past the interface's requests */
+			msg[0] = 3;
+			msg[1] = 8u << 16 | 40;
+			n = 2;
+			break;
+		case 2: /* hello whose string claims more bytes than sent */
+			msg[0] = 3;
+			msg[1] = 20u << 16 | 0;
+			msg[2] = 1u << 16;
+			msg[3] = 4000;
+			msg[4] = 0x41414141;
+			n = 5;
+			break;
+		case 3: /* a string without its NUL */
+			msg[0] = 3;
+			msg[1] = 20u << 16 | 0;
+			msg[2] = 1u << 16;
+			msg[3] = 4;
+			msg[4] = 0x41414141;
+			n = 5;
+			break;
+		case 4: /* a size smaller than the header */
+			msg[0] = 3;
+			msg[1] = 4u << 16 | 0;
+			n = 2;
+			break;
+		case 5: /* create_pool with a new id already in use */
+			msg[0] = 3;
+			msg[1] = 16u << 16 | 1;
+			msg[2] = 3;
+			msg[3] = 4096;
+			n = 4;
+			break;
+		default: /* random words after a plausible header */
+			n = 2 + (seed % 30);
+			msg[0] = round % 3 == 0 ? 3 : seed % 8;
+			msg[1] = (uint32_t)(n * 4) << 16 | (seed >> 8) % 6;
+			for (size_t i = 2; i < n; i++) {
+				seed = seed * 1103515245u + 12345u;
+				msg[i] = seed;
+			}
+			break;
+		}
+		seed = seed * 1103515245u + 12345u;
+		send_raw(a, msg, n);
+		expect_hangup(a);
+		agent_link_down(a);
+	}
+	good_session(a);
+	agent_wait_stat(opts.stats, "links_dropped", 24);
+	agent_wait_stat(opts.stats, "protocol_errors", 24);
+	agent_wait_stat(opts.stats, "links_closed", 1);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -910,6 +997,8 @@ int main(int argc, char *argv[])
 		scenario_present(&agent);
 	} else if (strcmp(scenario, "indirect") == 0) {
 		scenario_indirect(&agent);
+	} else if (strcmp(scenario, "garbage") == 0) {
+		scenario_garbage(&agent);
 	} else if (strcmp(scenario, "bench") == 0) {
 		scenario_bench(&agent);
 	} else if (strcmp(scenario, "title") == 0) {
