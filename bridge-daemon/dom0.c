@@ -10,7 +10,10 @@
 #include <string.h>
 #include <wayland-server-core.h>
 
+#include "bridge.h"
 #include "dom0.h"
+#include "guest.h"
+#include "input.h"
 #include "log.h"
 #include "xdg-decoration-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"

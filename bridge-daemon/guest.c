@@ -15,6 +15,7 @@
 #include <wayland-server.h>
 
 #include "daemon.h"
+#include "guest.h"
 #include "log.h"
 #include "wl-grant-bridge-protocol.h"
 

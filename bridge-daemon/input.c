@@ -10,6 +10,11 @@
 #include <wayland-server-core.h>
 
 #include "dom0.h"
+#include "guest.h"
+#include "input.h"
+#include "pool.h"
+#include "presenter.h"
+#include "window.h"
 #include "log.h"
 #include "wl-grant-bridge-protocol.h"
 

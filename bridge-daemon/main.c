@@ -10,7 +10,10 @@
 #include <wayland-server.h>
 
 #include "config.h"
+#include "bridge.h"
 #include "daemon.h"
+#include "dom0.h"
+#include "guest.h"
 #include "log.h"
 #include "stats.h"
 

@@ -20,6 +20,10 @@
 #include <wayland-server-core.h>
 
 #include "dom0.h"
+#include "guest.h"
+#include "pool.h"
+#include "presenter.h"
+#include "window.h"
 #include "log.h"
 #include "wl-grant-bridge-protocol.h"
 #include "xdg-decoration-unstable-v1-client-protocol.h"
