@@ -245,6 +245,35 @@ static void scenario_present(struct agent *a)
 	CHECK_EQ(count_mismatches(&shot, cx, cy, WIN_W, WIN_H, expect_a_with_b_in_rect, &r), 0);
 	test_image_finish(&shot);
 
+	/* a null attach hides the window, frame and all */
+	wgb_window_attach(window.window, NULL);
+	wgb_window_commit(window.window);
+	agent_sync(a);
+	usleep(200000);
+	agent_iterate(a, 0);
+	screenshot("hidden", &shot);
+	int x1, y1, x2, y2;
+	CHECK(!test_image_find_color(&shot, opts.label, &x1, &y1, &x2, &y2));
+	test_image_finish(&shot);
+	/* and a buffer shows it again, whole */
+	agent_buffer_fill(&back, pattern_a);
+	agent_window_show(a, &window, &back, 0, 0, -1, -1);
+	usleep(200000);
+	agent_iterate(a, 0);
+	screenshot("shown-again", &shot);
+	find_window(&shot, WIN_W, WIN_H, &cx, &cy);
+	CHECK_EQ(count_mismatches(&shot, cx, cy, WIN_W, WIN_H, expect_a, NULL), 0);
+	test_image_finish(&shot);
+
+	/* a valid cursor: checked, and the buffer is free again at once */
+	struct wgb_seat *seat = wgb_bridge_get_seat(a->bridge);
+	struct agent_buffer cursor;
+	agent_buffer_init(&pool, &cursor, 0, 32, 32);
+	wgb_seat_set_cursor(seat, cursor.buffer, 31, 31);
+	agent_wait_count(a, &cursor.releases, 1, "cursor buffer release");
+	wgb_buffer_destroy(cursor.buffer);
+	wgb_seat_destroy(seat);
+
 	wgb_buffer_destroy(front.buffer);
 	wgb_buffer_destroy(back.buffer);
 	wgb_buffer_destroy(third.buffer);
