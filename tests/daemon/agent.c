@@ -374,11 +374,19 @@ static void window_configure(void *data, struct wgb_window *wgb_window, int32_t 
 	window->configured = true;
 	window->width = width;
 	window->height = height;
+	uint32_t *state;
+	wl_array_for_each(state, states)
+	{
+		CHECK(*state < 32);
+		window->states_seen |= 1u << *state;
+	}
 	wgb_window_ack_configure(wgb_window, serial);
 }
 
 static void window_close(void *data, struct wgb_window *wgb_window)
 {
+	struct agent_window *window = data;
+	window->closed = true;
 }
 
 static void window_popup_done(void *data, struct wgb_window *wgb_window)

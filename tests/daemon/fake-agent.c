@@ -467,6 +467,11 @@ static void scenario_title(struct agent *a)
 		}
 	}
 	CHECK(found);
+	/* sway focused the new window: activated reached the guest */
+	CHECK(window.states_seen & (1u << WGB_WINDOW_STATE_ACTIVATED));
+	/* closing it in dom0 asks the guest to close it */
+	CHECK(system("swaymsg -q '[app_id=\"^\\[testvm\\] \"] kill'") == 0);
+	agent_wait(a, &window.closed, 5000, "close");
 	wgb_buffer_destroy(buffer.buffer);
 	wgb_window_destroy(window.window);
 	agent_pool_release(&pool);
