@@ -139,8 +139,8 @@ static const struct wl_registry_listener registry_listener = {
 static int handle_readable(int fd, uint32_t mask, void *data)
 {
 	struct bridge_dom0 *dom0 = data;
-	dom0->readable = true;
-	if (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
+	/* writable only wakes the loop: the next prepare flushes */
+	if (mask & (WL_EVENT_READABLE | WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
 		dom0->readable = true;
 	}
 	return 0;
@@ -236,9 +236,13 @@ void bridge_dom0_prepare(struct bridge_dom0 *dom0)
 	}
 	dom0->read_prepared = true;
 	dom0->readable = false;
-	/* a full socket buffer waits for the next round; errors show up in
-	 * read_events */
-	wl_display_flush(dom0->display);
+	/* a full socket: wake up when it drains, to flush the rest; errors
+	 * show up in read_events */
+	uint32_t mask = WL_EVENT_READABLE;
+	if (wl_display_flush(dom0->display) < 0 && errno == EAGAIN) {
+		mask |= WL_EVENT_WRITABLE;
+	}
+	wl_event_source_fd_update(dom0->source, mask);
 }
 
 bool bridge_dom0_after_dispatch(struct bridge_dom0 *dom0)
