@@ -368,6 +368,41 @@ static void scenario_agent_dies(struct agent *a)
 	agent_wait_stat(opts.stats, "links_closed", 2);
 }
 
+/* Window and pool churn, the case that leaks grants without the unmapped
+ * answer: after 100 rounds nothing is shared, deferred or leaked in the
+ * guest, and the daemon maps nothing. */
+static void scenario_churn(struct agent *a)
+{
+	agent_link_up(a);
+	agent_bind(a, true);
+	for (int round = 0; round < 100; round++) {
+		struct agent_pool pool;
+		agent_pool_init(a, &pool, 4 + (uint32_t)(round % 7) * 9, true, true);
+		struct agent_buffer buffer;
+		agent_buffer_init(&pool, &buffer, 0, 32 + round % 5, 32);
+		agent_buffer_fill(&buffer, pattern_a);
+		struct agent_window window;
+		agent_window_init(a, &window);
+		wgb_window_commit(window.window);
+		agent_wait(a, &window.configured, 5000, "configure");
+		agent_window_show(a, &window, &buffer, 0, 0, -1, -1);
+		wgb_buffer_destroy(buffer.buffer);
+		wgb_window_destroy(window.window);
+		agent_pool_release(&pool);
+	}
+	struct grantlink_counters c;
+	grantlink_domain_get_counters(a->domain, &c);
+	CHECK_EQ(c.shared, 0);
+	CHECK_EQ(c.peer_mapped, 0);
+	CHECK_EQ(c.awaiting_unmap, 0);
+	CHECK_EQ(c.deferred, 0);
+	CHECK_EQ(c.leaked, 0);
+	agent_wait_stat(opts.stats, "unmapped_acks", 100);
+	agent_wait_stat(opts.stats, "pages_mapped", 0);
+	agent_wait_stat(opts.stats, "windows", 0);
+	agent_link_down(a);
+}
+
 /* Keys typed in dom0 (wtype, through sway's virtual keyboard) reach the
  * guest only while its window has the focus, and the keymap arrives whole
  * in chunks. */
@@ -584,6 +619,8 @@ int main(int argc, char *argv[])
 		scenario_present(&agent);
 	} else if (strcmp(scenario, "indirect") == 0) {
 		scenario_indirect(&agent);
+	} else if (strcmp(scenario, "churn") == 0) {
+		scenario_churn(&agent);
 	} else if (strcmp(scenario, "garbage") == 0) {
 		scenario_garbage(&agent);
 	} else if (strcmp(scenario, "bench") == 0) {
