@@ -6,8 +6,9 @@
  *   fake-agent --connect PATH --stats FILE --scenario NAME [--shot-dir DIR]
  *              [--label RRGGBB] [--border N] [--compositor weston|sway]
  *
- * Scenarios: present, indirect, agent-dies, input, title, bench (here),
- * garbage and bad-NAME (bad-cases.c).
+ * Scenarios: present, indirect, agent-dies, churn, input, title, bench
+ * (here), garbage and bad-NAME (bad-cases.c). "fake-agent --scenario
+ * wait-compositor" only waits until $WAYLAND_DISPLAY answers.
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -607,6 +608,23 @@ int main(int argc, char *argv[])
 		default:
 			return 2;
 		}
+	}
+	if (scenario && strcmp(scenario, "wait-compositor") == 0) {
+		/* The socket file exists a moment before the compositor listens
+		 * on it: wait until a client really gets in. */
+		for (int i = 0; i < 200; i++) {
+			struct wl_display *display = wl_display_connect(NULL);
+			if (display && wl_display_roundtrip(display) >= 0) {
+				wl_display_disconnect(display);
+				return 0;
+			}
+			if (display) {
+				wl_display_disconnect(display);
+			}
+			usleep(25000);
+		}
+		fprintf(stderr, "the compositor does not answer\n");
+		return 1;
 	}
 	if (!path || !scenario || !opts.stats) {
 		fprintf(stderr, "usage: fake-agent --connect PATH --stats FILE --scenario NAME\n");

@@ -2,12 +2,13 @@
 # Every bad option, an unreachable compositor and an unusable link: one line
 # on stderr naming the problem, exit status 2. --help: usage, status 0.
 #
-#   test-cli.sh DAEMON unit|weston
+#   test-cli.sh DAEMON unit|weston [FAKE_AGENT]
 # unit: no compositor needed; weston: the checks past the compositor
 # connection, in a headless weston.
 set -u
 daemon=$1
 mode=$2
+agent=${3:-}
 tmp=$(mktemp -d /tmp/wgb-cli-test.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 export XDG_RUNTIME_DIR="$tmp"
@@ -57,6 +58,7 @@ weston)
 		sleep 0.05
 		i=$((i + 1))
 	done
+	WAYLAND_DISPLAY=cli-$$ "$agent" --scenario wait-compositor || exit 1
 	display=cli-$$
 	# an unusable link: nowhere to listen
 	expect 2 "cannot listen" --listen "$tmp/no/such/dir/link" --vm-name work --label '#cc0000'
