@@ -404,6 +404,41 @@ static void scenario_churn(struct agent *a)
 	agent_link_down(a);
 }
 
+/* One daemon serves one guest link at a time: a second link is refused
+ * and the first goes on undisturbed. */
+static void scenario_second_link(struct agent *a)
+{
+	agent_link_up(a);
+	agent_bind(a, true);
+	struct agent_pool pool;
+	agent_pool_init(a, &pool, 1, true, true);
+	struct agent_buffer buffer;
+	agent_buffer_init(&pool, &buffer, 0, 16, 16);
+	agent_buffer_fill(&buffer, pattern_a);
+	struct agent_window window;
+	agent_window_init(a, &window);
+	wgb_window_commit(window.window);
+	agent_wait(a, &window.configured, 5000, "configure");
+
+	struct agent intruder;
+	agent_init(&intruder, a->path, GUEST_DOMID);
+	agent_link_up(&intruder);
+	for (int i = 0; i < 250 && !intruder.hangup; i++) {
+		agent_iterate(&intruder, 20);
+		agent_iterate(a, 0);
+	}
+	CHECK(intruder.hangup);
+	agent_finish(&intruder);
+
+	agent_window_show(a, &window, &buffer, 0, 0, -1, -1);
+	wgb_buffer_destroy(buffer.buffer);
+	wgb_window_destroy(window.window);
+	agent_pool_release(&pool);
+	agent_link_down(a);
+	good_session(a);
+	agent_wait_stat(opts.stats, "protocol_errors", 0);
+}
+
 /* Keys typed in dom0 (wtype, through sway's virtual keyboard) reach the
  * guest only while its window has the focus, and the keymap arrives whole
  * in chunks. */
@@ -637,6 +672,8 @@ int main(int argc, char *argv[])
 		scenario_present(&agent);
 	} else if (strcmp(scenario, "indirect") == 0) {
 		scenario_indirect(&agent);
+	} else if (strcmp(scenario, "second-link") == 0) {
+		scenario_second_link(&agent);
 	} else if (strcmp(scenario, "churn") == 0) {
 		scenario_churn(&agent);
 	} else if (strcmp(scenario, "garbage") == 0) {
