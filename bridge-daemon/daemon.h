@@ -33,6 +33,7 @@ struct bridge_counters {
 	int64_t protocol_errors;
 	int64_t links_dropped;
 	int64_t links_closed;
+	int64_t compositor_lost; /* times dom0's compositor went away */
 };
 
 struct bridge_daemon {
@@ -40,14 +41,15 @@ struct bridge_daemon {
 	struct wl_display *display; /* the server the guest's link talks to */
 	struct wl_event_loop *loop;
 	struct wl_global *bridge_global;
-	struct bridge_dom0 *dom0;
+	struct bridge_dom0 *dom0; /* NULL while dom0's compositor is gone */
 	struct grantlink_domain *domain;
 	struct grantlink_listener *listener;
 	struct wl_event_source *listener_source;
 	struct wl_event_source *domain_source;
 	struct wl_event_source *stats_timer;
-	struct wl_protocol_logger *rate_logger; /* counts guest requests */
-	struct bridge_guest *guest;             /* the live link, or NULL */
+	struct wl_event_source *reconnect_timer; /* while the compositor is gone */
+	struct wl_protocol_logger *rate_logger;  /* counts guest requests */
+	struct bridge_guest *guest;              /* the live link, or NULL */
 	struct bridge_counters counters;
 	bool running;
 	int exit_status;

@@ -146,7 +146,7 @@ static int handle_readable(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
-struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon)
+struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon, bool report)
 {
 	struct bridge_dom0 *dom0 = calloc(1, sizeof(*dom0));
 	if (!dom0) {
@@ -158,8 +158,11 @@ struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon)
 	dom0->display = wl_display_connect(NULL);
 	if (!dom0->display) {
 		const char *name = getenv("WAYLAND_DISPLAY");
-		fprintf(stderr, "bridge-daemon: cannot connect to the compositor at %s: %s\n",
-			name ? name : "wayland-0", strerror(errno));
+		if (report) {
+			fprintf(stderr,
+				"bridge-daemon: cannot connect to the compositor at %s: %s\n",
+				name ? name : "wayland-0", strerror(errno));
+		}
 		free(dom0);
 		return NULL;
 	}
@@ -167,7 +170,9 @@ struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon)
 	wl_registry_add_listener(dom0->registry, &registry_listener, dom0);
 	/* globals, then the outputs' first state */
 	if (wl_display_roundtrip(dom0->display) < 0 || wl_display_roundtrip(dom0->display) < 0) {
-		fprintf(stderr, "bridge-daemon: the compositor closed the connection\n");
+		if (report) {
+			fprintf(stderr, "bridge-daemon: the compositor closed the connection\n");
+		}
 		goto out_disconnect;
 	}
 	const char *missing = !dom0->compositor ? "wl_compositor v4"
@@ -175,7 +180,10 @@ struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon)
 			      : !dom0->wm_base  ? "xdg_wm_base"
 						: NULL;
 	if (missing) {
-		fprintf(stderr, "bridge-daemon: the compositor does not offer %s\n", missing);
+		if (report) {
+			fprintf(stderr, "bridge-daemon: the compositor does not offer %s\n",
+				missing);
+		}
 		goto out_disconnect;
 	}
 	dom0->source = wl_event_loop_add_fd(daemon->loop, wl_display_get_fd(dom0->display),

@@ -12,7 +12,8 @@
 struct bridge_guest;
 struct bridge_window;
 
-struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon);
+/* REPORT: say on stderr why it failed (at start; not when retrying). */
+struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon, bool report);
 void bridge_dom0_destroy(struct bridge_dom0 *dom0);
 /* Before sleeping in the event loop. */
 void bridge_dom0_prepare(struct bridge_dom0 *dom0);
