@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <wayland-server.h>
 
-#include "daemon.h"
+#include "bridge.h"
+#include "dom0.h"
+#include "guest.h"
+#include "input.h"
+#include "pool.h"
+#include "window.h"
 #include "log.h"
 #include "sanitize.h"
 #include "wl-grant-bridge-protocol.h"

@@ -172,7 +172,7 @@ void bridge_config_print_usage(const char *prog)
 	       "  --transport local|xen  how the guest's link is carried\n"
 	       "  --listen PATH          local: socket to listen on; xen: xenstore directory\n"
 	       "                         (default data/wl-grant-bridge)\n"
-	       "  --domid N              the guest's domain id (default 1)\n"
+	       "  --domid N              the guest's domain id (local: default 1; xen: required)\n"
 	       "  --vm-name NAME         the name shown before every title\n"
 	       "  --label '#RRGGBB'      the frame color\n"
 	       "  --config FILE          limits, one 'key = value' a line\n"
@@ -211,7 +211,7 @@ enum bridge_config_result bridge_config_parse(
 		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
-	bool have_label = false;
+	bool have_label = false, have_domid = false;
 	opterr = 0;
 	optind = 1;
 	for (;;) {
@@ -240,6 +240,7 @@ enum bridge_config_result bridge_config_parse(
 				return BRIDGE_CONFIG_ERROR;
 			}
 			config->domid = (uint16_t)v;
+			have_domid = true;
 			break;
 		case OPT_VM_NAME:
 			config->vm_name = optarg;
@@ -282,6 +283,11 @@ enum bridge_config_result bridge_config_parse(
 	}
 	if (config->transport == GRANTLINK_BACKEND_LOCAL && !config->listen_path) {
 		set_error(err, err_len, "--transport local needs --listen PATH");
+		return BRIDGE_CONFIG_ERROR;
+	}
+	if (config->transport == GRANTLINK_BACKEND_XEN && !have_domid) {
+		/* a real guest has no default id */
+		set_error(err, err_len, "--transport xen needs --domid N");
 		return BRIDGE_CONFIG_ERROR;
 	}
 	if (!config->listen_path) {

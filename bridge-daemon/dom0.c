@@ -10,7 +10,10 @@
 #include <string.h>
 #include <wayland-server-core.h>
 
+#include "bridge.h"
 #include "dom0.h"
+#include "guest.h"
+#include "input.h"
 #include "log.h"
 #include "xdg-decoration-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
@@ -136,14 +139,14 @@ static const struct wl_registry_listener registry_listener = {
 static int handle_readable(int fd, uint32_t mask, void *data)
 {
 	struct bridge_dom0 *dom0 = data;
-	dom0->readable = true;
-	if (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
+	/* writable only wakes the loop: the next prepare flushes */
+	if (mask & (WL_EVENT_READABLE | WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
 		dom0->readable = true;
 	}
 	return 0;
 }
 
-struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon)
+struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon, bool report)
 {
 	struct bridge_dom0 *dom0 = calloc(1, sizeof(*dom0));
 	if (!dom0) {
@@ -155,8 +158,11 @@ struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon)
 	dom0->display = wl_display_connect(NULL);
 	if (!dom0->display) {
 		const char *name = getenv("WAYLAND_DISPLAY");
-		fprintf(stderr, "bridge-daemon: cannot connect to the compositor at %s: %s\n",
-			name ? name : "wayland-0", strerror(errno));
+		if (report) {
+			fprintf(stderr,
+				"bridge-daemon: cannot connect to the compositor at %s: %s\n",
+				name ? name : "wayland-0", strerror(errno));
+		}
 		free(dom0);
 		return NULL;
 	}
@@ -164,7 +170,9 @@ struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon)
 	wl_registry_add_listener(dom0->registry, &registry_listener, dom0);
 	/* globals, then the outputs' first state */
 	if (wl_display_roundtrip(dom0->display) < 0 || wl_display_roundtrip(dom0->display) < 0) {
-		fprintf(stderr, "bridge-daemon: the compositor closed the connection\n");
+		if (report) {
+			fprintf(stderr, "bridge-daemon: the compositor closed the connection\n");
+		}
 		goto out_disconnect;
 	}
 	const char *missing = !dom0->compositor ? "wl_compositor v4"
@@ -172,7 +180,10 @@ struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon)
 			      : !dom0->wm_base  ? "xdg_wm_base"
 						: NULL;
 	if (missing) {
-		fprintf(stderr, "bridge-daemon: the compositor does not offer %s\n", missing);
+		if (report) {
+			fprintf(stderr, "bridge-daemon: the compositor does not offer %s\n",
+				missing);
+		}
 		goto out_disconnect;
 	}
 	dom0->source = wl_event_loop_add_fd(daemon->loop, wl_display_get_fd(dom0->display),
@@ -233,9 +244,13 @@ void bridge_dom0_prepare(struct bridge_dom0 *dom0)
 	}
 	dom0->read_prepared = true;
 	dom0->readable = false;
-	/* a full socket buffer waits for the next round; errors show up in
-	 * read_events */
-	wl_display_flush(dom0->display);
+	/* a full socket: wake up when it drains, to flush the rest; errors
+	 * show up in read_events */
+	uint32_t mask = WL_EVENT_READABLE;
+	if (wl_display_flush(dom0->display) < 0 && errno == EAGAIN) {
+		mask |= WL_EVENT_WRITABLE;
+	}
+	wl_event_source_fd_update(dom0->source, mask);
 }
 
 bool bridge_dom0_after_dispatch(struct bridge_dom0 *dom0)

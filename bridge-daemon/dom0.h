@@ -9,6 +9,19 @@
 
 #include "daemon.h"
 
+struct bridge_guest;
+struct bridge_window;
+
+/* REPORT: say on stderr why it failed (at start; not when retrying). */
+struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon, bool report);
+void bridge_dom0_destroy(struct bridge_dom0 *dom0);
+/* Before sleeping in the event loop. */
+void bridge_dom0_prepare(struct bridge_dom0 *dom0);
+/* After the event loop woke up. False if the compositor is gone. */
+bool bridge_dom0_after_dispatch(struct bridge_dom0 *dom0);
+/* Sends every known output to GUEST's bridge. */
+void bridge_dom0_send_outputs(struct bridge_dom0 *dom0, struct bridge_guest *guest);
+
 struct bridge_output {
 	struct bridge_dom0 *dom0;
 	struct wl_output *output;
@@ -47,9 +60,5 @@ struct bridge_dom0 {
 	struct wl_array pressed_keys;
 	uint32_t mods[4];
 };
-
-/* input.c: binds the dom0 seat. */
-void bridge_input_seat_bound(struct bridge_dom0 *dom0);
-void bridge_input_finish(struct bridge_dom0 *dom0);
 
 #endif

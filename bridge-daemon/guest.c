@@ -15,6 +15,7 @@
 #include <wayland-server.h>
 
 #include "daemon.h"
+#include "guest.h"
 #include "log.h"
 #include "wl-grant-bridge-protocol.h"
 
@@ -65,6 +66,7 @@ static void pump(struct bridge_guest *guest)
 			bridge_log(BRIDGE_LOG_INFO, "domain %u: link closed",
 				grantlink_get_peer_domid(guest->link));
 			/* takes every resource down, then guest_finish runs */
+			guest->closing = true;
 			wl_client_destroy(guest->client);
 		} else if (!guest->finish_idle) {
 			guest_finish(guest);
@@ -92,6 +94,14 @@ static void handle_client_destroy(struct wl_listener *listener, void *data)
 	struct bridge_guest *guest = wl_container_of(listener, guest, client_destroy);
 	wl_list_remove(&guest->client_destroy.link);
 	wl_list_init(&guest->client_destroy.link);
+	if (!guest->closing && !guest->failed) {
+		/* libwayland itself refused the guest's bytes (an unknown
+		 * object or opcode, a malformed argument) */
+		guest->failed = true;
+		guest->daemon->counters.protocol_errors++;
+		bridge_log(BRIDGE_LOG_ERROR, "domain %u: malformed message, dropping the link",
+			grantlink_get_peer_domid(guest->link));
+	}
 	guest->client = NULL;
 	guest->bridge = NULL;
 	guest->seat = NULL;
@@ -237,6 +247,7 @@ void bridge_guest_destroy(struct bridge_guest *guest)
 		return;
 	}
 	if (guest->client) {
+		guest->closing = true;
 		wl_client_destroy(guest->client);
 	}
 	guest_finish(guest);

@@ -10,6 +10,11 @@
 #include <wayland-server-core.h>
 
 #include "dom0.h"
+#include "guest.h"
+#include "input.h"
+#include "pool.h"
+#include "presenter.h"
+#include "window.h"
 #include "log.h"
 #include "wl-grant-bridge-protocol.h"
 
@@ -33,9 +38,16 @@ static struct wl_resource *seat_for(struct bridge_dom0 *dom0, struct bridge_wind
 	return seat;
 }
 
-static wl_fixed_t content_coord(struct bridge_window *window, wl_fixed_t v)
+/* Surface coordinates to content coordinates, clamped to the content: over
+ * our frame the guest sees its nearest edge. */
+static wl_fixed_t content_coord(struct bridge_window *window, wl_fixed_t v, bool vertical)
 {
-	return v - wl_fixed_from_int(bridge_presenter_get_border(window->presenter));
+	int32_t width, height;
+	bridge_presenter_get_size(window->presenter, &width, &height);
+	int32_t size = vertical ? height : width;
+	wl_fixed_t c = v - wl_fixed_from_int(bridge_presenter_get_border(window->presenter));
+	wl_fixed_t max = wl_fixed_from_int(size > 0 ? size : 1) - 1;
+	return c < 0 ? 0 : c > max ? max : c;
 }
 
 static void send_keymap(struct bridge_dom0 *dom0, struct wl_resource *seat)
@@ -166,8 +178,8 @@ static void pointer_enter(void *data, struct wl_pointer *pointer, uint32_t seria
 	dom0->pointer_focus = window;
 	struct wl_resource *seat = seat_for(dom0, window);
 	if (seat) {
-		wgb_seat_send_pointer_enter(
-			seat, window->resource, content_coord(window, x), content_coord(window, y));
+		wgb_seat_send_pointer_enter(seat, window->resource, content_coord(window, x, false),
+			content_coord(window, y, true));
 	}
 }
 
@@ -189,8 +201,8 @@ static void pointer_motion(
 	struct bridge_window *window = dom0->pointer_focus;
 	struct wl_resource *seat = seat_for(dom0, window);
 	if (seat) {
-		wgb_seat_send_pointer_motion(
-			seat, time, content_coord(window, x), content_coord(window, y));
+		wgb_seat_send_pointer_motion(seat, time, content_coord(window, x, false),
+			content_coord(window, y, true));
 	}
 }
 
@@ -273,8 +285,8 @@ static void touch_down(void *data, struct wl_touch *touch, uint32_t serial, uint
 	dom0->touch_focus = window;
 	struct wl_resource *seat = seat_for(dom0, window);
 	if (seat) {
-		wgb_seat_send_touch_down(seat, time, window->resource, id, content_coord(window, x),
-			content_coord(window, y));
+		wgb_seat_send_touch_down(seat, time, window->resource, id,
+			content_coord(window, x, false), content_coord(window, y, true));
 	}
 }
 
@@ -294,8 +306,8 @@ static void touch_motion(
 	struct bridge_window *window = dom0->touch_focus;
 	struct wl_resource *seat = seat_for(dom0, window);
 	if (seat) {
-		wgb_seat_send_touch_motion(
-			seat, time, id, content_coord(window, x), content_coord(window, y));
+		wgb_seat_send_touch_motion(seat, time, id, content_coord(window, x, false),
+			content_coord(window, y, true));
 	}
 }
 

@@ -10,7 +10,10 @@
 #include <wayland-server.h>
 
 #include "config.h"
+#include "bridge.h"
 #include "daemon.h"
+#include "dom0.h"
+#include "guest.h"
 #include "log.h"
 #include "stats.h"
 
@@ -31,6 +34,8 @@ void bridge_daemon_write_stats(struct bridge_daemon *daemon)
 		{"protocol_errors", c->protocol_errors},
 		{"links_dropped", c->links_dropped},
 		{"links_closed", c->links_closed},
+		{"compositor_lost", c->compositor_lost},
+		{"compositor_up", daemon->dom0 != NULL},
 	};
 	bridge_stats_write(daemon->config.stats_path, stats, sizeof(stats) / sizeof(stats[0]));
 }
@@ -127,11 +132,49 @@ static int handle_listener(int fd, uint32_t mask, void *data)
 
 void bridge_daemon_link_ended(struct bridge_daemon *daemon)
 {
-	if (!daemon->listener && daemon->running && !start_listening(daemon)) {
+	/* without a compositor there is nowhere to show a guest: the next
+	 * link waits until it is back */
+	if (!daemon->listener && daemon->running && daemon->dom0 && !start_listening(daemon)) {
 		bridge_log_errno(BRIDGE_LOG_ERROR, "cannot listen for the next link");
 		daemon->running = false;
 		daemon->exit_status = 1;
 	}
+}
+
+#define RECONNECT_MS 500
+
+static int handle_reconnect_timer(void *data)
+{
+	struct bridge_daemon *daemon = data;
+	daemon->dom0 = bridge_dom0_connect(daemon, false);
+	if (!daemon->dom0) {
+		wl_event_source_timer_update(daemon->reconnect_timer, RECONNECT_MS);
+		return 0;
+	}
+	bridge_log(BRIDGE_LOG_INFO, "the compositor is back: serving the guest again");
+	if (!start_listening(daemon)) {
+		bridge_log_errno(BRIDGE_LOG_ERROR, "cannot listen for the next link");
+		daemon->running = false;
+		daemon->exit_status = 1;
+	}
+	bridge_daemon_write_stats(daemon);
+	return 0;
+}
+
+/* dom0's compositor is gone: the guest's windows have nowhere to be, so its
+ * link ends (every pool unmapped: the agent frees its grants and retries),
+ * and the daemon waits for a compositor to come back. */
+static void lose_compositor(struct bridge_daemon *daemon)
+{
+	bridge_log(BRIDGE_LOG_ERROR, "lost the compositor: ending the guest's link, "
+				     "waiting for the compositor to come back");
+	daemon->counters.compositor_lost++;
+	bridge_guest_destroy(daemon->guest);
+	stop_listening(daemon);
+	bridge_dom0_destroy(daemon->dom0);
+	daemon->dom0 = NULL;
+	wl_event_source_timer_update(daemon->reconnect_timer, RECONNECT_MS);
+	bridge_daemon_write_stats(daemon);
 }
 
 static void usage_error(const char *message)
@@ -173,7 +216,7 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	daemon.loop = wl_display_get_event_loop(daemon.display);
-	daemon.dom0 = bridge_dom0_connect(&daemon);
+	daemon.dom0 = bridge_dom0_connect(&daemon, true);
 	if (!daemon.dom0) {
 		goto out_display; /* the reason is printed */
 	}
@@ -207,6 +250,8 @@ int main(int argc, char *argv[])
 	struct wl_event_source *stats_timer =
 		wl_event_loop_add_timer(daemon.loop, handle_stats_timer, &daemon);
 	daemon.stats_timer = stats_timer;
+	daemon.reconnect_timer =
+		wl_event_loop_add_timer(daemon.loop, handle_reconnect_timer, &daemon);
 	if (stats_timer) {
 		wl_event_source_timer_update(stats_timer, STATS_INTERVAL_MS);
 	}
@@ -216,13 +261,22 @@ int main(int argc, char *argv[])
 		daemon.config.vm_name, daemon.config.listen_path);
 
 	status = 0;
+	if (!daemon.reconnect_timer) {
+		fprintf(stderr, "bridge-daemon: cannot create a timer\n");
+		status = 2;
+		daemon.running = false;
+	}
 	while (daemon.running) {
 		wl_display_flush_clients(daemon.display);
-		bridge_dom0_prepare(daemon.dom0);
+		/* the reconnect timer may bring a compositor during dispatch:
+		 * only the one prepared for is read */
+		struct bridge_dom0 *prepared = daemon.dom0;
+		if (prepared) {
+			bridge_dom0_prepare(prepared);
+		}
 		int ret = wl_event_loop_dispatch(daemon.loop, -1);
-		if (!bridge_dom0_after_dispatch(daemon.dom0)) {
-			status = 1;
-			break;
+		if (prepared && !bridge_dom0_after_dispatch(prepared)) {
+			lose_compositor(&daemon);
 		}
 		if (ret < 0 && errno != EINTR) {
 			bridge_log_errno(BRIDGE_LOG_ERROR, "event loop");
@@ -239,6 +293,9 @@ int main(int argc, char *argv[])
 	bridge_daemon_write_stats(&daemon);
 	if (stats_timer) {
 		wl_event_source_remove(stats_timer);
+	}
+	if (daemon.reconnect_timer) {
+		wl_event_source_remove(daemon.reconnect_timer);
 	}
 	if (sigint) {
 		wl_event_source_remove(sigint);

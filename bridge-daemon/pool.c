@@ -10,7 +10,8 @@
 #include <string.h>
 #include <wayland-server.h>
 
-#include "daemon.h"
+#include "guest.h"
+#include "pool.h"
 #include "log.h"
 #include "wl-grant-bridge-protocol.h"
 

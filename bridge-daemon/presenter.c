@@ -20,6 +20,10 @@
 #include <wayland-server-core.h>
 
 #include "dom0.h"
+#include "guest.h"
+#include "pool.h"
+#include "presenter.h"
+#include "window.h"
 #include "log.h"
 #include "wl-grant-bridge-protocol.h"
 #include "xdg-decoration-unstable-v1-client-protocol.h"
@@ -44,7 +48,13 @@ struct bridge_presenter {
 	struct xdg_toplevel *toplevel;
 	struct xdg_popup *popup;
 	struct zxdg_toplevel_decoration_v1 *decoration;
+	/* hidden: no surface in dom0 at all (a null attach, or a popup whose
+	 * parent is hidden); a buffer makes all of it anew */
+	bool hidden;
 	bool configured;
+	/* toplevel state, kept to make the toplevel again after hiding */
+	char *title, *app_id;
+	int32_t min_w, min_h, max_w, max_h; /* with the frame; 0 no limit */
 	int32_t configure_width, configure_height;
 	struct wl_array configure_states;
 	uint32_t guest_serial;
@@ -58,7 +68,6 @@ struct bridge_presenter {
 
 	/* the last commit, until a free slot takes it */
 	bool have_queued;
-	bool queued_hide;
 	struct bridge_buffer *queued;
 	struct wl_listener queued_destroy;
 	pixman_region32_t queued_damage; /* content pixels */
@@ -68,6 +77,8 @@ struct bridge_presenter {
 };
 
 static void present(struct bridge_presenter *p);
+static void hide(struct bridge_presenter *p);
+static bool create_role(struct bridge_presenter *p);
 
 static void free_slots(struct bridge_presenter *p)
 {
@@ -236,18 +247,7 @@ static void copy_region(pixman_image_t *src, int32_t src_offset, pixman_image_t 
 
 static void present(struct bridge_presenter *p)
 {
-	if (!p->configured || !p->have_queued) {
-		return;
-	}
-	if (p->queued_hide) {
-		/* unmap, then the initial commit again so that a later buffer
-		 * can map the window after a fresh configure */
-		p->have_queued = false;
-		p->queued_hide = false;
-		p->configured = false;
-		wl_surface_attach(p->surface, NULL, 0, 0);
-		wl_surface_commit(p->surface);
-		wl_surface_commit(p->surface);
+	if (!p->surface || !p->configured || !p->have_queued) {
 		return;
 	}
 	struct bridge_buffer *buffer = p->queued;
@@ -311,14 +311,18 @@ void bridge_presenter_commit(struct bridge_presenter *p, bool attached,
 	}
 	p->want_frame |= want_frame;
 	if (attached && !buffer) {
-		if (p->queued && p->queued != buffer) {
+		if (p->queued) {
 			wgb_buffer_send_release(p->queued->resource);
 		}
 		set_queued(p, NULL);
 		pixman_region32_clear(&p->queued_damage);
-		p->have_queued = true;
-		p->queued_hide = true;
-		present(p);
+		p->have_queued = false;
+		hide(p);
+		return;
+	}
+	if (attached && p->hidden && !create_role(p)) {
+		/* a popup of a hidden parent stays hidden: nothing to read */
+		wgb_buffer_send_release(buffer->resource);
 		return;
 	}
 	if (attached) {
@@ -341,7 +345,6 @@ void bridge_presenter_commit(struct bridge_presenter *p, bool attached,
 			wgb_buffer_send_release(p->queued->resource);
 		}
 		set_queued(p, buffer);
-		p->queued_hide = false;
 		if (pixman_region32_not_empty(&p->queued_damage)) {
 			p->have_queued = true;
 		} else if (!p->have_queued) {
@@ -353,7 +356,7 @@ void bridge_presenter_commit(struct bridge_presenter *p, bool attached,
 	if (p->have_queued) {
 		present(p);
 	}
-	if (p->configured && !p->have_queued && (p->want_frame || p->state_changed)) {
+	if (p->surface && p->configured && !p->have_queued && (p->want_frame || p->state_changed)) {
 		request_frame(p);
 		wl_surface_commit(p->surface);
 		p->state_changed = false;
@@ -495,6 +498,98 @@ static bool make_popup(struct bridge_presenter *p)
 	return true;
 }
 
+static void apply_toplevel_state(struct bridge_presenter *p)
+{
+	if (p->title) {
+		xdg_toplevel_set_title(p->toplevel, p->title);
+	}
+	if (p->app_id) {
+		xdg_toplevel_set_app_id(p->toplevel, p->app_id);
+	}
+	xdg_toplevel_set_min_size(p->toplevel, p->min_w, p->min_h);
+	xdg_toplevel_set_max_size(p->toplevel, p->max_w, p->max_h);
+}
+
+/* Destroys the dom0 surface and its role; popups on it go first, as
+ * xdg-shell wants. */
+static void destroy_role(struct bridge_presenter *p)
+{
+	if (!p->surface) {
+		return;
+	}
+	struct bridge_window *popup;
+	wl_list_for_each(popup, &p->window->popups, popup_link)
+	{
+		if (popup->presenter) {
+			hide(popup->presenter);
+		}
+	}
+	if (p->frame_callback) {
+		wl_callback_destroy(p->frame_callback);
+		p->frame_callback = NULL;
+	}
+	if (p->decoration) {
+		zxdg_toplevel_decoration_v1_destroy(p->decoration);
+		p->decoration = NULL;
+	}
+	if (p->popup) {
+		xdg_popup_destroy(p->popup);
+		p->popup = NULL;
+	}
+	if (p->toplevel) {
+		xdg_toplevel_destroy(p->toplevel);
+		p->toplevel = NULL;
+	}
+	xdg_surface_destroy(p->xdg_surface);
+	p->xdg_surface = NULL;
+	wl_surface_destroy(p->surface);
+	p->surface = NULL;
+	p->configured = false;
+}
+
+/* A dom0 surface with its role, committed once: the compositor answers
+ * with a configure. False for a popup whose parent is hidden. */
+static bool create_role(struct bridge_presenter *p)
+{
+	struct bridge_window *window = p->window;
+	if (window->parent &&
+		(!window->parent->presenter || !window->parent->presenter->xdg_surface)) {
+		return false;
+	}
+	p->surface = wl_compositor_create_surface(p->dom0->compositor);
+	wl_surface_set_user_data(p->surface, p);
+	p->xdg_surface = xdg_wm_base_get_xdg_surface(p->dom0->wm_base, p->surface);
+	xdg_surface_add_listener(p->xdg_surface, &xdg_surface_listener, p);
+	if (window->parent) {
+		make_popup(p);
+	} else {
+		p->toplevel = xdg_surface_get_toplevel(p->xdg_surface);
+		xdg_toplevel_add_listener(p->toplevel, &toplevel_listener, p);
+		apply_toplevel_state(p);
+		if (p->dom0->decoration_manager) {
+			p->decoration = zxdg_decoration_manager_v1_get_toplevel_decoration(
+				p->dom0->decoration_manager, p->toplevel);
+			zxdg_toplevel_decoration_v1_add_listener(
+				p->decoration, &decoration_listener, p);
+			zxdg_toplevel_decoration_v1_set_mode(
+				p->decoration, ZXDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE);
+		}
+	}
+	wl_surface_commit(p->surface);
+	p->hidden = false;
+	return true;
+}
+
+/* Gone from dom0 until the next buffer. Unmapping with a null buffer and
+ * mapping again is not reliable across compositors (wlroots 0.15 sends no
+ * new configure), so the surface goes, and our buffers with it. */
+static void hide(struct bridge_presenter *p)
+{
+	destroy_role(p);
+	free_slots(p);
+	p->hidden = true;
+}
+
 struct bridge_presenter *bridge_presenter_create(struct bridge_window *window)
 {
 	struct bridge_daemon *daemon = window->guest->daemon;
@@ -511,32 +606,16 @@ struct bridge_presenter *bridge_presenter_create(struct bridge_window *window)
 	pixman_region32_init(&p->queued_damage);
 	wl_list_init(&p->queued_destroy.link);
 	p->queued_destroy.notify = handle_queued_destroy;
-	p->surface = wl_compositor_create_surface(p->dom0->compositor);
-	wl_surface_set_user_data(p->surface, p);
-	p->xdg_surface = xdg_wm_base_get_xdg_surface(p->dom0->wm_base, p->surface);
-	xdg_surface_add_listener(p->xdg_surface, &xdg_surface_listener, p);
-	if (window->parent) {
-		if (!make_popup(p)) {
-			bridge_presenter_destroy(p);
-			return NULL;
-		}
-	} else {
-		p->toplevel = xdg_surface_get_toplevel(p->xdg_surface);
-		xdg_toplevel_add_listener(p->toplevel, &toplevel_listener, p);
-		char title[128];
-		snprintf(title, sizeof(title), "[%s]", daemon->config.vm_name);
-		xdg_toplevel_set_title(p->toplevel, title);
-		if (p->dom0->decoration_manager) {
-			p->decoration = zxdg_decoration_manager_v1_get_toplevel_decoration(
-				p->dom0->decoration_manager, p->toplevel);
-			zxdg_toplevel_decoration_v1_add_listener(
-				p->decoration, &decoration_listener, p);
-			zxdg_toplevel_decoration_v1_set_mode(
-				p->decoration, ZXDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE);
-		}
+	char title[128];
+	snprintf(title, sizeof(title), "[%s]", daemon->config.vm_name);
+	p->title = strdup(title);
+	if (!p->title) {
+		free(p);
+		return NULL;
 	}
-	/* the initial commit: the compositor answers with a configure */
-	wl_surface_commit(p->surface);
+	if (!create_role(p)) {
+		p->hidden = true;
+	}
 	return p;
 }
 
@@ -546,37 +625,38 @@ void bridge_presenter_destroy(struct bridge_presenter *p)
 		return;
 	}
 	set_queued(p, NULL);
-	if (p->frame_callback) {
-		wl_callback_destroy(p->frame_callback);
-	}
-	if (p->decoration) {
-		zxdg_toplevel_decoration_v1_destroy(p->decoration);
-	}
-	if (p->popup) {
-		xdg_popup_destroy(p->popup);
-	}
-	if (p->toplevel) {
-		xdg_toplevel_destroy(p->toplevel);
-	}
-	xdg_surface_destroy(p->xdg_surface);
-	wl_surface_destroy(p->surface);
+	destroy_role(p);
 	free_slots(p);
 	pixman_region32_fini(&p->queued_damage);
 	wl_array_release(&p->configure_states);
+	free(p->title);
+	free(p->app_id);
 	free(p);
 }
 
 void bridge_presenter_set_title(struct bridge_presenter *p, const char *title)
 {
-	if (p && p->toplevel) {
-		bridge_log(BRIDGE_LOG_DEBUG, "title: %s", title);
+	char *copy = p ? strdup(title) : NULL;
+	if (!copy) {
+		return;
+	}
+	bridge_log(BRIDGE_LOG_DEBUG, "title: %s", title);
+	free(p->title);
+	p->title = copy;
+	if (p->toplevel) {
 		xdg_toplevel_set_title(p->toplevel, title);
 	}
 }
 
 void bridge_presenter_set_app_id(struct bridge_presenter *p, const char *app_id)
 {
-	if (p && p->toplevel) {
+	char *copy = p ? strdup(app_id) : NULL;
+	if (!copy) {
+		return;
+	}
+	free(p->app_id);
+	p->app_id = copy;
+	if (p->toplevel) {
 		xdg_toplevel_set_app_id(p->toplevel, app_id);
 	}
 }
@@ -584,18 +664,23 @@ void bridge_presenter_set_app_id(struct bridge_presenter *p, const char *app_id)
 void bridge_presenter_set_size_limits(
 	struct bridge_presenter *p, bool min, int32_t width, int32_t height)
 {
-	if (!p || !p->toplevel) {
+	if (!p || p->window->parent) {
 		return;
 	}
 	/* 0 stays "no limit"; otherwise the frame is added */
 	int32_t w = width ? width + 2 * p->border : 0;
 	int32_t h = height ? height + 2 * p->border : 0;
 	if (min) {
-		xdg_toplevel_set_min_size(p->toplevel, w, h);
+		p->min_w = w;
+		p->min_h = h;
 	} else {
-		xdg_toplevel_set_max_size(p->toplevel, w, h);
+		p->max_w = w;
+		p->max_h = h;
 	}
-	p->state_changed = true;
+	if (p->toplevel) {
+		apply_toplevel_state(p);
+		p->state_changed = true;
+	}
 }
 
 void bridge_presenter_forget_buffer(struct bridge_presenter *p, struct bridge_buffer *b)

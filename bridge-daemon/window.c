@@ -9,7 +9,11 @@
 #include <string.h>
 #include <wayland-server.h>
 
-#include "daemon.h"
+#include "guest.h"
+#include "input.h"
+#include "pool.h"
+#include "presenter.h"
+#include "window.h"
 #include "log.h"
 #include "sanitize.h"
 #include "wl-grant-bridge-protocol.h"

@@ -148,6 +148,20 @@ void agent_link_down(struct agent *agent)
 	agent->stream_fd = -1;
 }
 
+/* grantlink_pump stops carrying link -> stream as soon as a send to a dead
+ * link fails, so what the daemon said last (its error) stays in the link
+ * when we were still writing at that moment. Carry it over ourselves. */
+static void deliver_leftovers(struct agent *agent)
+{
+	char buf[4096];
+	ssize_t n;
+	while ((n = grantlink_recv(agent->link, buf, sizeof(buf))) > 0) {
+		if (write(agent->stream_fd, buf, (size_t)n) != n) {
+			break;
+		}
+	}
+}
+
 /* After a protocol error the display reads nothing more: drain its socket
  * ourselves so that the link keeps moving and its end is seen. */
 static void iterate_broken(struct agent *agent, int timeout_ms)
@@ -194,6 +208,7 @@ void agent_iterate(struct agent *agent, int timeout_ms)
 	}
 	if (events & GRANTLINK_EVENT_HANGUP) {
 		agent->hangup = true;
+		deliver_leftovers(agent);
 	}
 	if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) {
 		wl_display_read_events(display);
@@ -374,11 +389,19 @@ static void window_configure(void *data, struct wgb_window *wgb_window, int32_t 
 	window->configured = true;
 	window->width = width;
 	window->height = height;
+	uint32_t *state;
+	wl_array_for_each(state, states)
+	{
+		CHECK(*state < 32);
+		window->states_seen |= 1u << *state;
+	}
 	wgb_window_ack_configure(wgb_window, serial);
 }
 
 static void window_close(void *data, struct wgb_window *wgb_window)
 {
+	struct agent_window *window = data;
+	window->closed = true;
 }
 
 static void window_popup_done(void *data, struct wgb_window *wgb_window)

@@ -71,6 +71,8 @@ struct agent_window {
 	int32_t width, height;
 	int frames_done;
 	bool popup_done;
+	bool closed;
+	uint32_t states_seen; /* 1 << wgb_window.state, over all configures */
 };
 
 struct agent_buffer {

@@ -4,11 +4,11 @@
  * with a headless compositor).
  *
  *   fake-agent --connect PATH --stats FILE --scenario NAME [--shot-dir DIR]
- *              [--label RRGGBB] [--border N]
+ *              [--label RRGGBB] [--border N] [--compositor weston|sway]
  *
- * Bad-value scenarios send one value a sanitize block must refuse, expect
- * the link to be dropped with the right error and the pools unmapped, then
- * check the daemon serves a new link.
+ * Scenarios: present, indirect, agent-dies, churn, input, title, bench
+ * (here), garbage and bad-NAME (bad-cases.c). "fake-agent --scenario
+ * wait-compositor" only waits until $WAYLAND_DISPLAY answers.
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -21,23 +21,18 @@
 #include <wayland-client.h>
 
 #include "agent.h"
+#include "scenarios.h"
 #include "shot.h"
 
 #define GUEST_DOMID 1
 #define WIN_W 200
 #define WIN_H 120
 
-static struct {
-	const char *stats;
-	const char *shot_dir;
-	const char *compositor; /* weston or sway */
-	uint32_t label;
-	int border;
-} opts = {.label = 0xe01bc4, .border = 2, .compositor = "weston"};
+struct fake_options opts = {.label = 0xe01bc4, .border = 2, .compositor = "weston"};
 
 /* --- pixels ------------------------------------------------------------- */
 
-static uint32_t pattern_a(int x, int y)
+uint32_t pattern_a(int x, int y)
 {
 	/* never the label color: blue is at most 0x80 */
 	return 0xff000000u | (uint32_t)(x * 255 / WIN_W) << 16 | (uint32_t)(y * 255 / WIN_H) << 8 |
@@ -251,6 +246,35 @@ static void scenario_present(struct agent *a)
 	CHECK_EQ(count_mismatches(&shot, cx, cy, WIN_W, WIN_H, expect_a_with_b_in_rect, &r), 0);
 	test_image_finish(&shot);
 
+	/* a null attach hides the window, frame and all */
+	wgb_window_attach(window.window, NULL);
+	wgb_window_commit(window.window);
+	agent_sync(a);
+	usleep(200000);
+	agent_iterate(a, 0);
+	screenshot("hidden", &shot);
+	int x1, y1, x2, y2;
+	CHECK(!test_image_find_color(&shot, opts.label, &x1, &y1, &x2, &y2));
+	test_image_finish(&shot);
+	/* and a buffer shows it again, whole */
+	agent_buffer_fill(&back, pattern_a);
+	agent_window_show(a, &window, &back, 0, 0, -1, -1);
+	usleep(200000);
+	agent_iterate(a, 0);
+	screenshot("shown-again", &shot);
+	find_window(&shot, WIN_W, WIN_H, &cx, &cy);
+	CHECK_EQ(count_mismatches(&shot, cx, cy, WIN_W, WIN_H, expect_a, NULL), 0);
+	test_image_finish(&shot);
+
+	/* a valid cursor: checked, and the buffer is free again at once */
+	struct wgb_seat *seat = wgb_bridge_get_seat(a->bridge);
+	struct agent_buffer cursor;
+	agent_buffer_init(&pool, &cursor, 0, 32, 32);
+	wgb_seat_set_cursor(seat, cursor.buffer, 31, 31);
+	agent_wait_count(a, &cursor.releases, 1, "cursor buffer release");
+	wgb_buffer_destroy(cursor.buffer);
+	wgb_seat_destroy(seat);
+
 	wgb_buffer_destroy(front.buffer);
 	wgb_buffer_destroy(back.buffer);
 	wgb_buffer_destroy(third.buffer);
@@ -266,7 +290,7 @@ static void scenario_present(struct agent *a)
 }
 
 /* The smallest complete session; run after every drop. */
-static void good_session(struct agent *a)
+void good_session(struct agent *a)
 {
 	agent_link_up(a);
 	agent_bind(a, true);
@@ -343,6 +367,76 @@ static void scenario_agent_dies(struct agent *a)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	good_session(a);
 	agent_wait_stat(opts.stats, "links_closed", 2);
+}
+
+/* Window and pool churn, the case that leaks grants without the unmapped
+ * answer: after 100 rounds nothing is shared, deferred or leaked in the
+ * guest, and the daemon maps nothing. */
+static void scenario_churn(struct agent *a)
+{
+	agent_link_up(a);
+	agent_bind(a, true);
+	for (int round = 0; round < 100; round++) {
+		struct agent_pool pool;
+		agent_pool_init(a, &pool, 4 + (uint32_t)(round % 7) * 9, true, true);
+		struct agent_buffer buffer;
+		agent_buffer_init(&pool, &buffer, 0, 32 + round % 5, 32);
+		agent_buffer_fill(&buffer, pattern_a);
+		struct agent_window window;
+		agent_window_init(a, &window);
+		wgb_window_commit(window.window);
+		agent_wait(a, &window.configured, 5000, "configure");
+		agent_window_show(a, &window, &buffer, 0, 0, -1, -1);
+		wgb_buffer_destroy(buffer.buffer);
+		wgb_window_destroy(window.window);
+		agent_pool_release(&pool);
+	}
+	struct grantlink_counters c;
+	grantlink_domain_get_counters(a->domain, &c);
+	CHECK_EQ(c.shared, 0);
+	CHECK_EQ(c.peer_mapped, 0);
+	CHECK_EQ(c.awaiting_unmap, 0);
+	CHECK_EQ(c.deferred, 0);
+	CHECK_EQ(c.leaked, 0);
+	agent_wait_stat(opts.stats, "unmapped_acks", 100);
+	agent_wait_stat(opts.stats, "pages_mapped", 0);
+	agent_wait_stat(opts.stats, "windows", 0);
+	agent_link_down(a);
+}
+
+/* One daemon serves one guest link at a time: a second link is refused
+ * and the first goes on undisturbed. */
+static void scenario_second_link(struct agent *a)
+{
+	agent_link_up(a);
+	agent_bind(a, true);
+	struct agent_pool pool;
+	agent_pool_init(a, &pool, 1, true, true);
+	struct agent_buffer buffer;
+	agent_buffer_init(&pool, &buffer, 0, 16, 16);
+	agent_buffer_fill(&buffer, pattern_a);
+	struct agent_window window;
+	agent_window_init(a, &window);
+	wgb_window_commit(window.window);
+	agent_wait(a, &window.configured, 5000, "configure");
+
+	struct agent intruder;
+	agent_init(&intruder, a->path, GUEST_DOMID);
+	agent_link_up(&intruder);
+	for (int i = 0; i < 250 && !intruder.hangup; i++) {
+		agent_iterate(&intruder, 20);
+		agent_iterate(a, 0);
+	}
+	CHECK(intruder.hangup);
+	agent_finish(&intruder);
+
+	agent_window_show(a, &window, &buffer, 0, 0, -1, -1);
+	wgb_buffer_destroy(buffer.buffer);
+	wgb_window_destroy(window.window);
+	agent_pool_release(&pool);
+	agent_link_down(a);
+	good_session(a);
+	agent_wait_stat(opts.stats, "protocol_errors", 0);
 }
 
 /* Keys typed in dom0 (wtype, through sway's virtual keyboard) reach the
@@ -444,6 +538,11 @@ static void scenario_title(struct agent *a)
 		}
 	}
 	CHECK(found);
+	/* sway focused the new window: activated reached the guest */
+	CHECK(window.states_seen & (1u << WGB_WINDOW_STATE_ACTIVATED));
+	/* closing it in dom0 asks the guest to close it */
+	CHECK(system("swaymsg -q '[app_id=\"^\\[testvm\\] \"] kill'") == 0);
+	agent_wait(a, &window.closed, 5000, "close");
 	wgb_buffer_destroy(buffer.buffer);
 	wgb_window_destroy(window.window);
 	agent_pool_release(&pool);
@@ -504,360 +603,6 @@ static void scenario_bench(struct agent *a)
 	agent_link_down(a);
 }
 
-/* --- bad values ----------------------------------------------------------- */
-
-struct bad_case {
-	const char *name;
-	uint32_t error;
-	bool no_hello;
-	void (*send)(struct agent *a, struct agent_pool *probe);
-};
-
-static void send_refs(struct wgb_pool *pool, const uint32_t *refs, size_t bytes)
-{
-	struct wl_array array = {.size = bytes, .alloc = bytes, .data = (void *)refs};
-	wgb_pool_add_refs(pool, &array);
-}
-
-static void bad_no_hello(struct agent *a, struct agent_pool *probe)
-{
-	wgb_bridge_create_pool(a->bridge, 4096);
-}
-
-static void bad_hello_twice(struct agent *a, struct agent_pool *probe)
-{
-	wgb_bridge_hello(a->bridge, 1 << 16, "again");
-}
-
-static void bad_hello_major(struct agent *a, struct agent_pool *probe)
-{
-	wgb_bridge_hello(a->bridge, 2 << 16, "future");
-}
-
-static void bad_hello_utf8(struct agent *a, struct agent_pool *probe)
-{
-	wgb_bridge_hello(a->bridge, 1 << 16, "bad\xc3\x28name");
-}
-
-static void bad_pool_size_zero(struct agent *a, struct agent_pool *probe)
-{
-	wgb_bridge_create_pool(a->bridge, 0);
-}
-
-static void bad_pool_size_unaligned(struct agent *a, struct agent_pool *probe)
-{
-	wgb_bridge_create_pool(a->bridge, 4097);
-}
-
-static void bad_pool_pages_limit(struct agent *a, struct agent_pool *probe)
-{
-	wgb_bridge_create_pool(a->bridge, (a->max_pages + 1) * GRANTLINK_PAGE_SIZE);
-}
-
-static void bad_pool_count_limit(struct agent *a, struct agent_pool *probe)
-{
-	/* run with max_pools = 3: the probe and two more fit */
-	for (int i = 0; i < 3; i++) {
-		wgb_bridge_create_pool(a->bridge, 4096);
-	}
-}
-
-static void bad_refs_partial(struct agent *a, struct agent_pool *probe)
-{
-	uint32_t refs[2] = {0, 0};
-	struct wgb_pool *pool = wgb_bridge_create_pool(a->bridge, 4096);
-	send_refs(pool, refs, 6);
-}
-
-static void bad_refs_too_many(struct agent *a, struct agent_pool *probe)
-{
-	uint32_t refs[2] = {0, 0};
-	struct wgb_pool *pool = wgb_bridge_create_pool(a->bridge, 4096);
-	send_refs(pool, refs, sizeof(refs));
-}
-
-static void bad_refs_after_map(struct agent *a, struct agent_pool *probe)
-{
-	send_refs(probe->pool, grantlink_share_get_refs(probe->share), 4);
-}
-
-static void bad_map_short(struct agent *a, struct agent_pool *probe)
-{
-	struct wgb_pool *pool = wgb_bridge_create_pool(a->bridge, 2 * 4096);
-	send_refs(pool, grantlink_share_get_refs(probe->share), 4);
-	wgb_pool_map(pool);
-}
-
-static void bad_map_unshared(struct agent *a, struct agent_pool *probe)
-{
-	uint32_t refs[1] = {3000}; /* never shared */
-	struct wgb_pool *pool = wgb_bridge_create_pool(a->bridge, 4096);
-	send_refs(pool, refs, sizeof(refs));
-	wgb_pool_map(pool);
-}
-
-static void bad_map_revoked(struct agent *a, struct agent_pool *probe)
-{
-	struct grantlink_share *share = grantlink_share_create(a->domain, 0, 1, 0);
-	CHECK(share);
-	uint32_t ref = grantlink_share_get_refs(share)[0];
-	grantlink_share_destroy(share);
-	struct wgb_pool *pool = wgb_bridge_create_pool(a->bridge, 4096);
-	send_refs(pool, &ref, sizeof(ref));
-	wgb_pool_map(pool);
-}
-
-static void bad_map_twice(struct agent *a, struct agent_pool *probe)
-{
-	wgb_pool_map(probe->pool);
-}
-
-static void bad_indirect_unshared(struct agent *a, struct agent_pool *probe)
-{
-	uint32_t refs[1] = {3000};
-	struct wgb_pool *pool = wgb_bridge_create_pool(a->bridge, 4096);
-	struct wl_array array = {.size = 4, .alloc = 4, .data = refs};
-	wgb_pool_add_indirect_refs(pool, &array);
-}
-
-static void bad_indirect_too_many(struct agent *a, struct agent_pool *probe)
-{
-	/* one page of refs needs one indirect page, not two */
-	uint32_t refs[2] = {0, 0};
-	struct wgb_pool *pool = wgb_bridge_create_pool(a->bridge, 4096);
-	struct wl_array array = {.size = 8, .alloc = 8, .data = refs};
-	wgb_pool_add_indirect_refs(pool, &array);
-}
-
-static void buffer_case(struct agent *a, struct agent_pool *probe, uint32_t offset, int32_t w,
-	int32_t h, int32_t stride, uint32_t format)
-{
-	wgb_pool_create_buffer(probe->pool, offset, w, h, stride, format);
-}
-
-static void bad_buffer_unmapped_pool(struct agent *a, struct agent_pool *probe)
-{
-	struct wgb_pool *pool = wgb_bridge_create_pool(a->bridge, 4096);
-	wgb_pool_create_buffer(pool, 0, 16, 16, 64, 0);
-}
-
-static void bad_buffer_zero_width(struct agent *a, struct agent_pool *probe)
-{
-	buffer_case(a, probe, 0, 0, 16, 64, 0);
-}
-
-static void bad_buffer_negative_height(struct agent *a, struct agent_pool *probe)
-{
-	buffer_case(a, probe, 0, 16, -16, 64, 0);
-}
-
-static void bad_buffer_too_wide(struct agent *a, struct agent_pool *probe)
-{
-	buffer_case(a, probe, 0, (int32_t)a->max_width + 1, 1, ((int32_t)a->max_width + 1) * 4, 0);
-}
-
-static void bad_buffer_too_tall(struct agent *a, struct agent_pool *probe)
-{
-	buffer_case(a, probe, 0, 1, (int32_t)a->max_height + 1, 4, 0);
-}
-
-static void bad_buffer_stride_small(struct agent *a, struct agent_pool *probe)
-{
-	buffer_case(a, probe, 0, 16, 16, 60, 0);
-}
-
-static void bad_buffer_stride_unaligned(struct agent *a, struct agent_pool *probe)
-{
-	buffer_case(a, probe, 0, 16, 16, 66, 0);
-}
-
-static void bad_buffer_offset_unaligned(struct agent *a, struct agent_pool *probe)
-{
-	buffer_case(a, probe, 2, 16, 16, 64, 0);
-}
-
-static void bad_buffer_outside_pool(struct agent *a, struct agent_pool *probe)
-{
-	/* the probe pool is 4 pages: 64 rows of 256 bytes end at its end,
-	 * one more row does not fit */
-	buffer_case(a, probe, 256, 64, 64, 256, 0);
-}
-
-static void bad_buffer_overflow(struct agent *a, struct agent_pool *probe)
-{
-	/* offset + stride * height wraps around in 32 bits */
-	buffer_case(a, probe, 0xfffff000u, 1024, 4096, 1 << 20, 0);
-}
-
-static void bad_buffer_format(struct agent *a, struct agent_pool *probe)
-{
-	buffer_case(a, probe, 0, 16, 16, 64, 7);
-}
-
-static void bad_release_with_buffers(struct agent *a, struct agent_pool *probe)
-{
-	wgb_pool_create_buffer(probe->pool, 0, 16, 16, 64, 0);
-	wgb_pool_release(probe->pool);
-}
-
-static void bad_window_limit(struct agent *a, struct agent_pool *probe)
-{
-	/* run with max_windows = 2 */
-	for (int i = 0; i < 3; i++) {
-		wgb_bridge_create_toplevel(a->bridge);
-	}
-}
-
-static void bad_popup_size(struct agent *a, struct agent_pool *probe)
-{
-	struct wgb_window *parent = wgb_bridge_create_toplevel(a->bridge);
-	wgb_bridge_create_popup(a->bridge, parent, 0, 0, 0, 10);
-}
-
-static void bad_popup_too_big(struct agent *a, struct agent_pool *probe)
-{
-	struct wgb_window *parent = wgb_bridge_create_toplevel(a->bridge);
-	wgb_bridge_create_popup(a->bridge, parent, 0, 0, 10, (int32_t)a->max_height + 1);
-}
-
-static void bad_parent_destroyed_first(struct agent *a, struct agent_pool *probe)
-{
-	struct wgb_window *parent = wgb_bridge_create_toplevel(a->bridge);
-	wgb_bridge_create_popup(a->bridge, parent, 1, 1, 10, 10);
-	wgb_window_destroy(parent);
-}
-
-static void bad_min_size_negative(struct agent *a, struct agent_pool *probe)
-{
-	struct wgb_window *window = wgb_bridge_create_toplevel(a->bridge);
-	wgb_window_set_min_size(window, -1, 10);
-}
-
-static void bad_max_size_too_big(struct agent *a, struct agent_pool *probe)
-{
-	struct wgb_window *window = wgb_bridge_create_toplevel(a->bridge);
-	wgb_window_set_max_size(window, 10, (int32_t)a->max_height + 1);
-}
-
-static void bad_second_seat(struct agent *a, struct agent_pool *probe)
-{
-	wgb_bridge_get_seat(a->bridge);
-	wgb_bridge_get_seat(a->bridge);
-}
-
-static void bad_cursor_too_big(struct agent *a, struct agent_pool *probe)
-{
-	/* 257 x 1: fits the probe pool, not a cursor */
-	struct wgb_seat *seat = wgb_bridge_get_seat(a->bridge);
-	struct wgb_buffer *buffer = wgb_pool_create_buffer(probe->pool, 0, 257, 1, 257 * 4, 0);
-	wgb_seat_set_cursor(seat, buffer, 0, 0);
-}
-
-static void bad_cursor_hotspot(struct agent *a, struct agent_pool *probe)
-{
-	struct wgb_seat *seat = wgb_bridge_get_seat(a->bridge);
-	struct wgb_buffer *buffer = wgb_pool_create_buffer(probe->pool, 0, 16, 16, 64, 0);
-	wgb_seat_set_cursor(seat, buffer, 16, 0);
-}
-
-static void bad_shm_budget(struct agent *a, struct agent_pool *probe)
-{
-	/* run with max_pages = 64: 512 KiB of dom0 copies at most. One
-	 * 64x64 guest buffer shown by 20 windows would cost 20 x 37 KiB. */
-	struct wgb_buffer *buffer = wgb_pool_create_buffer(probe->pool, 0, 64, 64, 256, 1);
-	for (int i = 0; i < 20; i++) {
-		struct wgb_window *window = wgb_bridge_create_toplevel(a->bridge);
-		wgb_window_attach(window, buffer);
-		wgb_window_damage(window, 0, 0, 64, 64);
-		wgb_window_commit(window);
-	}
-}
-
-static void bad_message_rate(struct agent *a, struct agent_pool *probe)
-{
-	/* run with max_messages_per_second = 200 */
-	struct wgb_window *window = wgb_bridge_create_toplevel(a->bridge);
-	for (int i = 0; i < 400; i++) {
-		wgb_window_set_title(window, "spam");
-		agent_iterate(a, 0);
-	}
-}
-
-static const struct bad_case bad_cases[] = {
-	{"no-hello", WGB_BRIDGE_ERROR_BAD_VERSION, true, bad_no_hello},
-	{"hello-twice", WGB_BRIDGE_ERROR_BAD_VERSION, false, bad_hello_twice},
-	{"hello-major", WGB_BRIDGE_ERROR_BAD_VERSION, true, bad_hello_major},
-	{"hello-utf8", WGB_BRIDGE_ERROR_BAD_VALUE, true, bad_hello_utf8},
-	{"pool-size-zero", WGB_BRIDGE_ERROR_BAD_POOL, false, bad_pool_size_zero},
-	{"pool-size-unaligned", WGB_BRIDGE_ERROR_BAD_POOL, false, bad_pool_size_unaligned},
-	{"pool-pages-limit", WGB_BRIDGE_ERROR_LIMIT, false, bad_pool_pages_limit},
-	{"pool-count-limit", WGB_BRIDGE_ERROR_LIMIT, false, bad_pool_count_limit},
-	{"refs-partial", WGB_BRIDGE_ERROR_BAD_POOL, false, bad_refs_partial},
-	{"refs-too-many", WGB_BRIDGE_ERROR_BAD_POOL, false, bad_refs_too_many},
-	{"refs-after-map", WGB_BRIDGE_ERROR_BAD_POOL, false, bad_refs_after_map},
-	{"map-short", WGB_BRIDGE_ERROR_BAD_POOL, false, bad_map_short},
-	{"map-unshared", WGB_BRIDGE_ERROR_BAD_POOL, false, bad_map_unshared},
-	{"map-revoked", WGB_BRIDGE_ERROR_BAD_POOL, false, bad_map_revoked},
-	{"map-twice", WGB_BRIDGE_ERROR_BAD_POOL, false, bad_map_twice},
-	{"indirect-unshared", WGB_BRIDGE_ERROR_BAD_POOL, false, bad_indirect_unshared},
-	{"indirect-too-many", WGB_BRIDGE_ERROR_BAD_POOL, false, bad_indirect_too_many},
-	{"buffer-unmapped-pool", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_unmapped_pool},
-	{"buffer-zero-width", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_zero_width},
-	{"buffer-negative-height", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_negative_height},
-	{"buffer-too-wide", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_too_wide},
-	{"buffer-too-tall", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_too_tall},
-	{"buffer-stride-small", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_stride_small},
-	{"buffer-stride-unaligned", WGB_BRIDGE_ERROR_BAD_BUFFER, false,
-		bad_buffer_stride_unaligned},
-	{"buffer-offset-unaligned", WGB_BRIDGE_ERROR_BAD_BUFFER, false,
-		bad_buffer_offset_unaligned},
-	{"buffer-outside-pool", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_outside_pool},
-	{"buffer-overflow", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_overflow},
-	{"buffer-format", WGB_BRIDGE_ERROR_BAD_BUFFER, false, bad_buffer_format},
-	{"release-with-buffers", WGB_BRIDGE_ERROR_BAD_POOL, false, bad_release_with_buffers},
-	{"window-limit", WGB_BRIDGE_ERROR_LIMIT, false, bad_window_limit},
-	{"popup-size", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_popup_size},
-	{"popup-too-big", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_popup_too_big},
-	{"parent-destroyed-first", WGB_BRIDGE_ERROR_BAD_WINDOW, false, bad_parent_destroyed_first},
-	{"min-size-negative", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_min_size_negative},
-	{"max-size-too-big", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_max_size_too_big},
-	{"second-seat", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_second_seat},
-	{"cursor-too-big", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_cursor_too_big},
-	{"cursor-hotspot", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_cursor_hotspot},
-	{"message-rate", WGB_BRIDGE_ERROR_LIMIT, false, bad_message_rate},
-	{"shm-budget", WGB_BRIDGE_ERROR_LIMIT, false, bad_shm_budget},
-};
-
-static void run_bad_case(struct agent *a, const struct bad_case *c)
-{
-	int64_t errors_before = agent_stat(opts.stats, "protocol_errors");
-	agent_link_up(a);
-	agent_bind(a, !c->no_hello);
-	/* a mapped pool of 4 pages the drop must unmap */
-	struct agent_pool probe;
-	bool have_probe = !c->no_hello;
-	if (have_probe) {
-		agent_pool_init(a, &probe, 4, true, true);
-	}
-	c->send(a, &probe);
-	agent_expect_drop(a, c->error);
-	if (have_probe) {
-		/* the link ended with the pool: dom0 maps none of it now */
-		CHECK_EQ(grantlink_share_get_peer_mapped(probe.share), 0);
-		grantlink_share_destroy(probe.share);
-		struct grantlink_counters counters;
-		grantlink_domain_get_counters(a->domain, &counters);
-		CHECK_EQ(counters.deferred, 0);
-	}
-	agent_link_down(a);
-	/* still serving */
-	good_session(a);
-	agent_wait_stat(opts.stats, "protocol_errors", errors_before + 1);
-	agent_wait_stat(opts.stats, "links_dropped", 1);
-	agent_wait_stat(opts.stats, "pools", 0);
-	agent_wait_stat(opts.stats, "windows", 0);
-}
-
 int main(int argc, char *argv[])
 {
 	const char *path = NULL, *scenario = NULL;
@@ -899,6 +644,23 @@ int main(int argc, char *argv[])
 			return 2;
 		}
 	}
+	if (scenario && strcmp(scenario, "wait-compositor") == 0) {
+		/* The socket file exists a moment before the compositor listens
+		 * on it: wait until a client really gets in. */
+		for (int i = 0; i < 200; i++) {
+			struct wl_display *display = wl_display_connect(NULL);
+			if (display && wl_display_roundtrip(display) >= 0) {
+				wl_display_disconnect(display);
+				return 0;
+			}
+			if (display) {
+				wl_display_disconnect(display);
+			}
+			usleep(25000);
+		}
+		fprintf(stderr, "the compositor does not answer\n");
+		return 1;
+	}
 	if (!path || !scenario || !opts.stats) {
 		fprintf(stderr, "usage: fake-agent --connect PATH --stats FILE --scenario NAME\n");
 		return 2;
@@ -910,6 +672,12 @@ int main(int argc, char *argv[])
 		scenario_present(&agent);
 	} else if (strcmp(scenario, "indirect") == 0) {
 		scenario_indirect(&agent);
+	} else if (strcmp(scenario, "second-link") == 0) {
+		scenario_second_link(&agent);
+	} else if (strcmp(scenario, "churn") == 0) {
+		scenario_churn(&agent);
+	} else if (strcmp(scenario, "garbage") == 0) {
+		scenario_garbage(&agent);
 	} else if (strcmp(scenario, "bench") == 0) {
 		scenario_bench(&agent);
 	} else if (strcmp(scenario, "title") == 0) {
@@ -919,13 +687,7 @@ int main(int argc, char *argv[])
 	} else if (strcmp(scenario, "agent-dies") == 0) {
 		scenario_agent_dies(&agent);
 	} else if (strncmp(scenario, "bad-", 4) == 0) {
-		known = false;
-		for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
-			if (strcmp(scenario + 4, bad_cases[i].name) == 0) {
-				run_bad_case(&agent, &bad_cases[i]);
-				known = true;
-			}
-		}
+		known = run_bad_scenario(&agent, scenario + 4);
 	} else {
 		known = false;
 	}

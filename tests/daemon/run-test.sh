@@ -109,6 +109,7 @@ if [ "$compositor" = sway ]; then
 	export SWAYSOCK
 fi
 export WAYLAND_DISPLAY="$socket"
+"$agent_bin" --scenario wait-compositor || fail "$compositor does not answer"
 
 : >"$tmp/daemon.conf"
 for line in "$@"; do

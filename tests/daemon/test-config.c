@@ -63,6 +63,18 @@ int main(void)
 	EXPECT(parse(&c, err, 9, bad_domid) == BRIDGE_CONFIG_ERROR);
 	EXPECT(strstr(err, "--domid"));
 
+	if (grantlink_backend_available(GRANTLINK_BACKEND_XEN)) {
+		char *xen_no_domid[] = {"bridge-daemon", "--transport", "xen", "--vm-name", "w",
+			"--label", "#000000", NULL};
+		EXPECT(parse(&c, err, 7, xen_no_domid) == BRIDGE_CONFIG_ERROR);
+		EXPECT(strstr(err, "--domid"));
+		char *xen[] = {"bridge-daemon", "--transport", "xen", "--domid", "5", "--vm-name",
+			"w", "--label", "#000000", NULL};
+		EXPECT(parse(&c, err, 9, xen) == BRIDGE_CONFIG_OK);
+		EXPECT(c.domid == 5);
+		EXPECT(strcmp(c.listen_path, "data/wl-grant-bridge") == 0);
+	}
+
 	char *unknown[] = {"bridge-daemon", "--frobnicate", NULL};
 	EXPECT(parse(&c, err, 2, unknown) == BRIDGE_CONFIG_ERROR);
 	EXPECT(strstr(err, "--frobnicate"));
