@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# kill -9 mid-frame of the app, then of the daemon, then of the agent, with
-# weston-simple-shm drawing all the time: only the killed process dies,
-# the survivors' counters come back to zero (nothing shared, mapped or
-# deferred), and after a daemon restart the app's window comes back.
+# kill -9 mid-frame of the app, then of the daemon, then of the agent, then
+# of the host compositor, with weston-simple-shm drawing all the time: only
+# the killed process dies, the survivors' counters come back to zero
+# (nothing shared, mapped or deferred), and after a daemon restart, or a
+# new host, the app's window comes back.
 set -uo pipefail
 . "$SESSION_SH"
 session_init kill
@@ -61,3 +62,29 @@ wait_for 10 json_equals "$DAEMON_STATS" guests 0 || fail "the daemon still count
 wait_for 10 sway_lacks_window '^\[work\]' || fail "the guest's window is still in sway"
 kill -0 "$DAEMON_PID" || fail "the daemon died with the agent"
 echo "ok: agent killed; daemon clean and up"
+
+# 4. the host compositor: the daemon ends the guest's link and waits, the
+# agent frees its grants and retries, and a new host gets the window back
+start_agent --
+wait_for 10 test -S "$XDG_RUNTIME_DIR/wgb-guest" || fail "the agent does not serve apps"
+run_bg app env WAYLAND_DISPLAY=wgb-guest weston-simple-shm
+app_pid=$last_pid
+wait_window '^\[work\]'
+sleep 0.5
+kill -9 "$HOST_PID"
+expect_agent_clean
+wait_for 10 json_equals "$DAEMON_STATS" compositor_up 0 || fail "the daemon did not notice"
+expect_daemon_clean
+kill -0 "$DAEMON_PID" && kill -0 "$AGENT_PID" && kill -0 "$app_pid" ||
+	fail "a survivor died with the host compositor"
+# the new host is weston on the same socket (a sway restarted in the same
+# runtime dir does not come up while the killed one's swaybg lives on)
+start_host_weston
+wait_for 30 json_equals "$DAEMON_STATS" windows 1 || fail "the window did not come back"
+json_equals "$DAEMON_STATS" compositor_lost 1 || fail "the daemon did not count the loss"
+framed_on_screen() {
+	shot "$SESSION_DIR/new-host.png"
+	"$IMGTOOL" bbox "$SESSION_DIR/new-host.png" e53935 >/dev/null
+}
+wait_for 10 framed_on_screen || fail "the guest's framed window is not on the new host's screen"
+echo "ok: host killed; agent clean, daemon waited; window back in a new host"

@@ -111,6 +111,8 @@ start_host_sway() {
 		printf '%s\n' "$@"
 	} >"$SESSION_DIR/sway.conf"
 	chmod 644 "$SESSION_DIR/sway.conf"
+	# a killed host leaves its sockets behind
+	rm -f "$XDG_RUNTIME_DIR"/sway-ipc.*.sock
 	run_bg sway env WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
 		sway -c "$SESSION_DIR/sway.conf"
 	HOST_PID=$last_pid
@@ -167,6 +169,8 @@ start_daemon() {
 # start_agent [ARGS...] -- APP ARGS...: bridge-agent running an app.
 start_agent() {
 	AGENT_STATS=$XDG_RUNTIME_DIR/agent.json
+	# a killed agent leaves its socket behind
+	rm -f "$XDG_RUNTIME_DIR"/wgb-guest "$XDG_RUNTIME_DIR"/wgb-guest.lock
 	run_bg agent env -u WAYLAND_DISPLAY bridge-agent --transport local --connect "$LINK" \
 		--socket wgb-guest --stats-file "$AGENT_STATS" "$@"
 	AGENT_PID=$last_pid
