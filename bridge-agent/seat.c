@@ -475,6 +475,9 @@ void bridge_seat_destroy(struct bridge_seat *seat)
 	wl_list_remove(&seat->request_set_cursor.link);
 	bridge_cursor_destroy(seat->cursor);
 	free(seat->keymap);
+	/* wlroots 0.15's wlr_seat_destroy leaves its listener on the keyboard
+	 * device, which the backend destroys later */
+	wlr_seat_set_keyboard(seat->seat, NULL);
 	wlr_seat_destroy(seat->seat);
 	xkb_context_unref(seat->xkb);
 	free(seat);

@@ -155,23 +155,25 @@ shot() {
 	cp "$SESSION_DIR/shot.png" "$1"
 }
 
-# start_daemon [ARGS...]: bridge-daemon on the local backend, client of the host.
+# start_daemon [ARGS...]: bridge-daemon on the local backend, client of the
+# host; DAEMON_WRAPPER (e.g. valgrind and its options) goes before it.
 start_daemon() {
 	DAEMON_STATS=$XDG_RUNTIME_DIR/daemon.json
 	LINK=$XDG_RUNTIME_DIR/wgb-link
-	run_bg daemon env WAYLAND_DISPLAY="$HOST_DISPLAY" bridge-daemon --transport local \
+	run_bg daemon env WAYLAND_DISPLAY="$HOST_DISPLAY" ${DAEMON_WRAPPER:-} bridge-daemon --transport local \
 		--listen "$LINK" --vm-name "${VM_NAME:-work}" --label "${VM_LABEL:-#e53935}" \
 		--stats-file "$DAEMON_STATS" "$@"
 	DAEMON_PID=$last_pid
 	wait_for 10 test -S "$LINK" || fail "bridge-daemon did not listen"
 }
 
-# start_agent [ARGS...] -- APP ARGS...: bridge-agent running an app.
+# start_agent [ARGS...] -- APP ARGS...: bridge-agent running an app;
+# AGENT_WRAPPER goes before it.
 start_agent() {
 	AGENT_STATS=$XDG_RUNTIME_DIR/agent.json
 	# a killed agent leaves its socket behind
 	rm -f "$XDG_RUNTIME_DIR"/wgb-guest "$XDG_RUNTIME_DIR"/wgb-guest.lock
-	run_bg agent env -u WAYLAND_DISPLAY bridge-agent --transport local --connect "$LINK" \
+	run_bg agent env -u WAYLAND_DISPLAY ${AGENT_WRAPPER:-} bridge-agent --transport local --connect "$LINK" \
 		--socket wgb-guest --stats-file "$AGENT_STATS" "$@"
 	AGENT_PID=$last_pid
 }
