@@ -11,7 +11,7 @@ packages=(
 	# real compositors and apps for the end-to-end tiers
 	weston sway foot grim wtype gtk-4-examples fonts-dejavu-core
 	# peers and tools for tests and benchmarks
-	waypipe valgrind python3
+	waypipe valgrind python3 python3-matplotlib
 )
 
 missing=()

@@ -103,7 +103,7 @@ if [ $quick -eq 1 ]; then
 	stage_end $?
 else
 	stage_begin "tests (plain)"
-	run_suites "$builds/plain" --no-suite xen --no-suite kernel
+	run_suites "$builds/plain" --no-suite xen --no-suite kernel --no-suite valgrind-e2e
 	stage_end $?
 
 	stage_begin "build (address,undefined sanitizers)"
@@ -112,20 +112,24 @@ else
 
 	stage_begin "tests (address,undefined sanitizers)"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		run_suites "$builds/asan" --no-suite xen --no-suite kernel --no-suite valgrind
+		run_suites "$builds/asan" --no-suite xen --no-suite kernel --no-suite valgrind-e2e
 	stage_end $?
 
 	stage_begin "build and unit tests (xen backend off)"
 	setup_build "$builds/noxen" -Dxen=disabled && run_suites "$builds/noxen" --suite unit
 	stage_end $?
 
-	stage_begin "valgrind (library tests, end-to-end run)"
-	run_suites "$builds/plain" --suite unit --suite valgrind \
+	stage_begin "valgrind (unit tests)"
+	run_suites "$builds/plain" --suite unit \
 		--wrap="valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 -q"
 	stage_end $?
 
+	stage_begin "valgrind (an end-to-end session)"
+	run_suites "$builds/plain" --suite valgrind-e2e
+	stage_end $?
+
 	for suite in kernel xen; do
-		if meson test -C "$builds/plain" --list 2>/dev/null | grep -q "^.*$suite"; then
+		if meson test -C "$builds/plain" --list --suite "$suite" >/dev/null 2>&1; then
 			stage_begin "$suite tier"
 			run_suites "$builds/plain" --suite "$suite"
 			stage_end $?
