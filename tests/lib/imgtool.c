@@ -1,16 +1,18 @@
 /*
  * Pixel checks for the end-to-end tests, from the shell:
  *
- *   imgtool compare A.png AX AY B.png BX BY W H [DIFF.png [MASK.png MX MY]...]
+ *   imgtool compare A.png AX AY B.png BX BY W H [DIFF.png [MASK.png MX MY | ring X Y W H]...]
  *       exit 0 when the W x H regions are the same pixel for pixel (alpha
  *       ignored); otherwise prints the count and writes DIFF.png (differing
  *       pixels red, the rest a dimmed copy of A). With MASK.png images, later
  *       shots of B's content, pixels that differ between B and any MASK
  *       (the app animates them itself), and pixels within 6 of those (a
  *       spinner's next angle), are not compared; their count goes to
- *       stderr.
+ *       stderr. "ring X Y W H" (in A's coordinates) leaves out the 2 px
+ *       border of that rectangle: a frame that only A has.
  *   imgtool pixel A.png X Y          prints RRGGBB
- *   imgtool bbox A.png RRGGBB        prints X1 Y1 X2 Y2 of that color; exit 1 if none
+ *   imgtool bbox A.png RRGGBB [X Y W H]  prints X1 Y1 X2 Y2 of that color (in the
+ *       region); exit 1 if none
  *   imgtool count A.png X Y W H RRGGBB  prints how many pixels of the region have that color
  */
 #include <png.h>
@@ -22,9 +24,10 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: imgtool compare A.png AX AY B.png BX BY W H [DIFF.png [MASK.png MX MY]...]\n"
+	fprintf(stderr, "usage: imgtool compare A.png AX AY B.png BX BY W H "
+			"[DIFF.png [MASK.png MX MY | ring X Y W H]...]\n"
 			"       imgtool pixel A.png X Y\n"
-			"       imgtool bbox A.png RRGGBB\n"
+			"       imgtool bbox A.png RRGGBB [X Y W H]\n"
 			"       imgtool count A.png X Y W H RRGGBB\n");
 	return 2;
 }
@@ -95,15 +98,26 @@ static int compare(char **argv, int argc)
 	}
 	int rc = 2;
 	uint32_t *diff = NULL;
-	int nmasks = 0;
+	int nmasks = 0, nrings = 0;
+	int rings[MAX_MASKS][4];
 	bool masks_fit = true;
-	for (int i = 11; i + 2 < argc && nmasks < MAX_MASKS; i += 3, nmasks++) {
+	for (int i = 11; i + 2 < argc && nmasks < MAX_MASKS;) {
+		if (strcmp(argv[i], "ring") == 0 && i + 4 < argc && nrings < MAX_MASKS) {
+			for (int k = 0; k < 4; k++) {
+				rings[nrings][k] = atoi(argv[i + 1 + k]);
+			}
+			nrings++;
+			i += 5;
+			continue;
+		}
 		if (!load(argv[i], &m[nmasks])) {
 			goto out;
 		}
 		mx[nmasks] = atoi(argv[i + 1]);
 		my[nmasks] = atoi(argv[i + 2]);
 		masks_fit = masks_fit && region_fits(&m[nmasks], mx[nmasks], my[nmasks], w, h);
+		nmasks++;
+		i += 3;
 	}
 	if (!region_fits(&a, ax, ay, w, h) || !region_fits(&b, bx, by, w, h) || !masks_fit) {
 		fprintf(stderr, "imgtool: region out of the images\n");
@@ -153,7 +167,14 @@ static int compare(char **argv, int argc)
 			uint32_t pb = test_image_at(&b, bx + x, by + y) & 0xffffff;
 			bool moving = near[(size_t)y * w + x];
 			animated += moving;
-			bool same = pa == pb || moving;
+			bool framed = false;
+			for (int r = 0; r < nrings; r++) {
+				int rx = ax + x - rings[r][0], ry = ay + y - rings[r][1];
+				int rw = rings[r][2], rh = rings[r][3];
+				bool inside = rx >= 0 && ry >= 0 && rx < rw && ry < rh;
+				framed |= inside && (rx < 2 || ry < 2 || rx >= rw - 2 || ry >= rh - 2);
+			}
+			bool same = pa == pb || moving || framed;
 			differing += !same;
 			diff[(size_t)y * (size_t)w + (size_t)x] =
 				same ? (pa >> 2) & 0x3f3f3f : 0xff0000;
@@ -200,13 +221,31 @@ int main(int argc, char **argv)
 		test_image_finish(&image);
 		return rc;
 	}
-	if (strcmp(argv[1], "bbox") == 0 && argc == 4) {
+	if (strcmp(argv[1], "bbox") == 0 && (argc == 4 || argc == 8)) {
 		if (!load(argv[2], &image)) {
 			return 2;
 		}
-		int x1, y1, x2, y2;
+		int x1 = INT32_MAX, y1 = INT32_MAX, x2 = -1, y2 = -1;
 		uint32_t color = (uint32_t)strtoul(argv[3], NULL, 16);
-		bool found = test_image_find_color(&image, color, &x1, &y1, &x2, &y2);
+		int rx = 0, ry = 0, rw = image.width, rh = image.height;
+		if (argc == 8) {
+			rx = atoi(argv[4]), ry = atoi(argv[5]), rw = atoi(argv[6]), rh = atoi(argv[7]);
+			if (!region_fits(&image, rx, ry, rw, rh)) {
+				test_image_finish(&image);
+				return 2;
+			}
+		}
+		for (int y = ry; y < ry + rh; y++) {
+			for (int x = rx; x < rx + rw; x++) {
+				if ((test_image_at(&image, x, y) & 0xffffff) == color) {
+					x1 = x < x1 ? x : x1;
+					y1 = y < y1 ? y : y1;
+					x2 = x > x2 ? x : x2;
+					y2 = y > y2 ? y : y2;
+				}
+			}
+		}
+		bool found = x2 >= 0;
 		if (found) {
 			printf("%d %d %d %d\n", x1, y1, x2, y2);
 		}

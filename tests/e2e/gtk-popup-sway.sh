@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# A GTK popup through the bridge: gtk4-widget-factory's combo box opened
+# from the keyboard (Alt+Down) shows its list as a popup in sway, framed in
+# the VM's color, at the very place GTK puts it when drawing straight into
+# sway: the whole window with its popup matches the direct run pixel for
+# pixel, but for the popup's frame and what the app animates by itself.
+set -uo pipefail
+. "$SESSION_SH"
+session_init gtk-popup
+HOST_SIZE=1920x1200 start_host_sway 'for_window [title=".*"] floating enable'
+app=(env GSK_RENDERER=cairo gtk4-widget-factory)
+
+open_popup_and_shoot() { # PREFIX
+	sleep 3
+	run_fg env WAYLAND_DISPLAY="$HOST_DISPLAY" wtype -s 800 -M alt -k Down -m alt ||
+		fail "wtype failed"
+	sleep 1.5
+	shot "$SESSION_DIR/$1.png"
+}
+
+run_bg direct env WAYLAND_DISPLAY="$HOST_DISPLAY" "${app[@]}"
+direct_pid=$last_pid
+wait_window '^GTK Widget Factory$' 20
+open_popup_and_shoot direct
+masks=()
+for i in 1 2 3 4 5 6; do
+	sleep 0.6
+	shot "$SESSION_DIR/direct-$i.png"
+	masks+=("$SESSION_DIR/direct-$i.png")
+done
+read -r dx dy dw dh <<<"$(sway_window rect '^GTK Widget Factory$')"
+kill "$direct_pid"
+wait_for 5 sway_lacks_window 'Widget Factory' || fail "the direct app did not go"
+
+start_daemon
+start_agent -- "${app[@]}"
+wait_window '^\[work\] GTK Widget Factory$' 20
+open_popup_and_shoot bridged
+read -r bx by bw bh <<<"$(sway_window rect '^\[work\] GTK Widget Factory$')"
+json_equals "$DAEMON_STATS" windows 2 || fail "the daemon shows $(json_get "$DAEMON_STATS" windows) windows, not the toplevel and its popup"
+
+# the popup's frame, inside the toplevel's content
+read -r px1 py1 px2 py2 <<<"$("$IMGTOOL" bbox "$SESSION_DIR/bridged.png" e53935 \
+	$((bx + 2)) $((by + 2)) $((bw - 4)) $((bh - 4)))" || fail "no popup frame inside the window"
+pw=$((px2 - px1 + 1)) ph=$((py2 - py1 + 1))
+echo "popup framed ${pw}x${ph} at $((px1 - bx - 2)),$((py1 - by - 2)) in the window"
+cp "$SESSION_DIR/bridged.png" "$SESSION_DIR/shot.png"
+expect_frame "$px1" "$py1" "$pw" "$ph" e53935
+diff_png=${WGB_SHOT_DIR:-$SESSION_DIR}/gtk-popup-diff.png
+n=$("$IMGTOOL" compare "$SESSION_DIR/bridged.png" $((bx + 2)) $((by + 2)) \
+	"$SESSION_DIR/direct.png" "$dx" "$dy" "$dw" "$dh" "$diff_png" \
+	ring "$px1" "$py1" "$pw" "$ph" \
+	$(for m in "${masks[@]}"; do echo "$m $dx $dy"; done) 2>"$SESSION_DIR/compare.txt") ||
+	fail "$n pixels differ between the bridged window with its popup and the direct one (see $diff_png)"
+cat "$SESSION_DIR/compare.txt"
+echo "ok: the popup is where GTK puts it, framed, and its pixels are GTK's"
