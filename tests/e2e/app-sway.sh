@@ -27,12 +27,7 @@ direct_pid=$last_pid
 wait_window "^$title\$" 20
 sleep "${SETTLE:-2}"
 shot "$SESSION_DIR/direct.png"
-masks=()
-for i in 1 2 3 4 5 6; do
-	sleep 0.6
-	shot "$SESSION_DIR/direct-$i.png"
-	masks+=("$SESSION_DIR/direct-$i.png")
-done
+shoot_animation direct
 read -r dx dy dw dh <<<"$(sway_window rect "^$title\$")"
 kill "$direct_pid"
 wait_for 5 sway_lacks_window "^$title\$" || fail "the direct $name did not go"
@@ -52,7 +47,7 @@ if [ $compare -eq 1 ]; then
 	diff_png=${WGB_SHOT_DIR:-$SESSION_DIR}/$name-diff.png
 	n=$("$IMGTOOL" compare "$SESSION_DIR/bridged.png" $((bx + 2)) $((by + 2)) \
 		"$SESSION_DIR/direct.png" "$dx" "$dy" "$dw" "$dh" "$diff_png" \
-		$(for m in "${masks[@]}"; do echo "$m $dx $dy"; done) 2>"$SESSION_DIR/compare.txt") ||
+		$(mask_args "$dx" "$dy") 2>"$SESSION_DIR/compare.txt") ||
 		fail "$n pixels of $name differ between bridged and direct (see $diff_png)"
 	animated=$(grep -o '[0-9]* pixels animate' "$SESSION_DIR/compare.txt" | cut -d' ' -f1)
 	[ "${animated:-0}" -le $((dw * dh / 50)) ] ||

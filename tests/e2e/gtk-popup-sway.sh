@@ -22,12 +22,7 @@ run_bg direct env WAYLAND_DISPLAY="$HOST_DISPLAY" "${app[@]}"
 direct_pid=$last_pid
 wait_window '^GTK Widget Factory$' 20
 open_popup_and_shoot direct
-masks=()
-for i in 1 2 3 4 5 6; do
-	sleep 0.6
-	shot "$SESSION_DIR/direct-$i.png"
-	masks+=("$SESSION_DIR/direct-$i.png")
-done
+shoot_animation direct
 read -r dx dy dw dh <<<"$(sway_window rect '^GTK Widget Factory$')"
 kill "$direct_pid"
 wait_for 5 sway_lacks_window 'Widget Factory' || fail "the direct app did not go"
@@ -50,7 +45,7 @@ diff_png=${WGB_SHOT_DIR:-$SESSION_DIR}/gtk-popup-diff.png
 n=$("$IMGTOOL" compare "$SESSION_DIR/bridged.png" $((bx + 2)) $((by + 2)) \
 	"$SESSION_DIR/direct.png" "$dx" "$dy" "$dw" "$dh" "$diff_png" \
 	ring "$px1" "$py1" "$pw" "$ph" \
-	$(for m in "${masks[@]}"; do echo "$m $dx $dy"; done) 2>"$SESSION_DIR/compare.txt") ||
+	$(mask_args "$dx" "$dy") 2>"$SESSION_DIR/compare.txt") ||
 	fail "$n pixels differ between the bridged window with its popup and the direct one (see $diff_png)"
 cat "$SESSION_DIR/compare.txt"
 echo "ok: the popup is where GTK puts it, framed, and its pixels are GTK's"

@@ -43,7 +43,8 @@ static bool load(const char *path, struct test_image *image)
 
 static bool region_fits(const struct test_image *image, int x, int y, int w, int h)
 {
-	return x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= image->width && y + h <= image->height;
+	return x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= image->width &&
+	       y + h <= image->height;
 }
 
 static bool write_png(const char *path, const uint32_t *pixels, int width, int height)
@@ -140,7 +141,8 @@ static int compare(char **argv, int argc)
 			uint32_t pb = test_image_at(&b, bx + x, by + y) & 0xffffff;
 			for (int i = 0; i < nmasks; i++) {
 				moves[(size_t)y * w + x] |=
-					pb != (test_image_at(&m[i], mx[i] + x, my[i] + y) & 0xffffff);
+					pb !=
+					(test_image_at(&m[i], mx[i] + x, my[i] + y) & 0xffffff);
 			}
 		}
 	}
@@ -172,7 +174,8 @@ static int compare(char **argv, int argc)
 				int rx = ax + x - rings[r][0], ry = ay + y - rings[r][1];
 				int rw = rings[r][2], rh = rings[r][3];
 				bool inside = rx >= 0 && ry >= 0 && rx < rw && ry < rh;
-				framed |= inside && (rx < 2 || ry < 2 || rx >= rw - 2 || ry >= rh - 2);
+				framed |= inside &&
+					  (rx < 2 || ry < 2 || rx >= rw - 2 || ry >= rh - 2);
 			}
 			bool same = pa == pb || moving || framed;
 			differing += !same;
@@ -183,7 +186,8 @@ static int compare(char **argv, int argc)
 	free(near);
 	printf("%ld\n", differing);
 	if (nmasks > 0) {
-		fprintf(stderr, "imgtool: %ld pixels animate by themselves: not compared\n", animated);
+		fprintf(stderr, "imgtool: %ld pixels animate by themselves: not compared\n",
+			animated);
 	}
 	rc = differing == 0 ? 0 : 1;
 	if (differing && argc > 10 && !write_png(argv[10], diff, w, h)) {
@@ -229,7 +233,8 @@ int main(int argc, char **argv)
 		uint32_t color = (uint32_t)strtoul(argv[3], NULL, 16);
 		int rx = 0, ry = 0, rw = image.width, rh = image.height;
 		if (argc == 8) {
-			rx = atoi(argv[4]), ry = atoi(argv[5]), rw = atoi(argv[6]), rh = atoi(argv[7]);
+			rx = atoi(argv[4]), ry = atoi(argv[5]), rw = atoi(argv[6]),
+			rh = atoi(argv[7]);
 			if (!region_fits(&image, rx, ry, rw, rh)) {
 				test_image_finish(&image);
 				return 2;

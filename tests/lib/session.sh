@@ -203,3 +203,24 @@ expect_frame() {
 		[ "$n" -eq $(($3 * $4)) ] || fail "frame edge ($edge) has $n of $(($3 * $4)) pixels of #$color"
 	done
 }
+
+# shoot_animation PREFIX: six more shots 0.6 s apart, named PREFIX-N.png,
+# for imgtool compare to learn what the app animates by itself; their
+# paths in masks[].
+shoot_animation() {
+	masks=()
+	local i
+	for i in 1 2 3 4 5 6; do
+		sleep 0.6
+		shot "$SESSION_DIR/$1-$i.png"
+		masks+=("$SESSION_DIR/$1-$i.png")
+	done
+}
+
+# mask_args X Y: the "MASK.png X Y" arguments of imgtool compare for masks[].
+mask_args() {
+	local m
+	for m in "${masks[@]}"; do
+		echo "$m $1 $2"
+	done
+}
