@@ -8,10 +8,12 @@
  * measures for a duration or a frame count and prints one JSON line: frames
  * per second, damaged MB/s, commit-to-present latency (p50/p99) from
  * wp_presentation feedback, and optionally the CPU time per frame and peak
- * RSS of other processes (the bridge or proxy in between) read from /proc.
+ * RSS of other process trees (the bridge or proxy in between, the host)
+ * read from /proc at the start and the end of the measurement.
  *
  * Not part of the test suite: see tests/bench/run.sh and docs/performance.md.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -47,7 +49,7 @@ struct bench_buffer {
 	bool busy;
 };
 
-/* Another process whose CPU time and peak RSS are reported per frame. */
+/* Another process tree whose CPU time and peak RSS are reported per frame. */
 struct bench_sample {
 	char name[32];
 	pid_t pid;
@@ -126,8 +128,14 @@ static double cpu_self_s(void)
 	       ru.ru_stime.tv_usec / 1e6;
 }
 
-/* utime + stime of a process, from /proc/PID/stat (fields 14 and 15). */
-static bool proc_cpu_s(pid_t pid, double *out)
+struct proc_stat {
+	pid_t pid, ppid;
+	double cpu_s; /* utime + stime + cutime + cstime: its own and its reaped children's */
+	long hwm_kb;
+};
+
+/* One process's /proc/PID/stat fields 4 (ppid) and 14 to 17, and VmHWM. */
+static bool proc_read(pid_t pid, struct proc_stat *out)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -143,33 +151,103 @@ static bool proc_cpu_s(pid_t pid, double *out)
 	if (p == NULL) {
 		return false;
 	}
+	int ppid;
 	unsigned long utime, stime;
-	/* after ')': state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt
-	 * cmajflt utime(14) stime(15) */
-	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) !=
-		2) {
+	long cutime, cstime;
+	/* after ')': state(3) ppid(4) pgrp session tty tpgid flags minflt cminflt
+	 * majflt cmajflt utime(14) stime(15) cutime(16) cstime(17) */
+	if (sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld", &ppid,
+		    &utime, &stime, &cutime, &cstime) != 5) {
 		return false;
 	}
-	*out = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+	out->pid = pid;
+	out->ppid = (pid_t)ppid;
+	out->cpu_s = (double)(utime + stime + (unsigned long)cutime + (unsigned long)cstime) /
+		     (double)sysconf(_SC_CLK_TCK);
+	out->hwm_kb = 0;
+	char line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (sscanf(line, "VmHWM: %ld kB", &out->hwm_kb) == 1) {
+				break;
+			}
+		}
+		fclose(f);
+	}
 	return true;
 }
 
-static long proc_hwm_kb(pid_t pid)
+/*
+ * CPU seconds and peak RSS of a process and all its descendants but this
+ * client: waypipe, for one, does its work in a process it forks per
+ * connection. Children that exited and were reaped count through their
+ * parent's cutime/cstime. Peak RSS is the sum of VmHWM over the tree.
+ */
+static bool proc_tree(pid_t root, double *cpu_s, long *hwm_kb)
 {
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		return -1;
+	DIR *dir = opendir("/proc");
+	if (dir == NULL) {
+		return false;
 	}
-	long kb = -1;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) {
-			break;
+	size_t n = 0, cap = 256;
+	struct proc_stat *all = malloc(cap * sizeof(*all));
+	struct dirent *de;
+	while (all != NULL && (de = readdir(dir)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0) {
+			continue;
+		}
+		if (n == cap) {
+			struct proc_stat *more = realloc(all, 2 * cap * sizeof(*all));
+			if (more == NULL) {
+				break;
+			}
+			all = more;
+			cap *= 2;
+		}
+		if (proc_read((pid_t)pid, &all[n])) {
+			n++;
 		}
 	}
-	fclose(f);
-	return kb;
+	closedir(dir);
+	if (all == NULL) {
+		return false;
+	}
+	/* mark the tree: repeat until no process joins (trees are shallow) */
+	bool *in = calloc(n ? n : 1, sizeof(bool));
+	bool found = false;
+	if (in != NULL) {
+		for (size_t i = 0; i < n; i++) {
+			if (all[i].pid == root) {
+				in[i] = found = true;
+			}
+		}
+		for (bool grew = found; grew;) {
+			grew = false;
+			for (size_t i = 0; i < n; i++) {
+				for (size_t j = 0; !in[i] && j < n; j++) {
+					if (in[j] && all[i].ppid == all[j].pid) {
+						in[i] = grew = true;
+					}
+				}
+			}
+		}
+		*cpu_s = 0;
+		*hwm_kb = 0;
+		pid_t self = getpid();
+		for (size_t i = 0; i < n; i++) {
+			if (in[i] && all[i].pid != self) {
+				*cpu_s += all[i].cpu_s;
+				*hwm_kb += all[i].hwm_kb;
+			}
+		}
+	}
+	free(in);
+	free(all);
+	return found;
 }
 
 static inline uint64_t xorshift64(uint64_t *s)
@@ -572,7 +650,8 @@ static void samples_read(struct bench_client *c, bool start)
 	for (int i = 0; i < c->nsamples; i++) {
 		struct bench_sample *s = &c->samples[i];
 		double v;
-		if (!proc_cpu_s(s->pid, &v)) {
+		long hwm;
+		if (!proc_tree(s->pid, &v, &hwm)) {
 			s->ok = false;
 			continue;
 		}
@@ -581,7 +660,7 @@ static void samples_read(struct bench_client *c, bool start)
 			s->ok = true;
 		} else {
 			s->cpu_end = v;
-			s->hwm_kb = proc_hwm_kb(s->pid);
+			s->hwm_kb = hwm;
 		}
 	}
 }
