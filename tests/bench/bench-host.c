@@ -7,8 +7,9 @@
  * toplevels through wlr_scene at the output's top-left corner, sends frame
  * callbacks and presentation feedback, and offers the globals a bridge
  * daemon may bind (seat without devices, data device, viewporter,
- * xdg-output). On SIGINT/SIGTERM it prints how many output frames it
- * rendered and its CPU time.
+ * xdg-output). Its refresh cycle is its own periodic timer, so render
+ * time does not stretch the period. On SIGINT/SIGTERM it prints how many
+ * output frames it rendered and its CPU time.
  *
  * Not part of the test suite: see tests/bench/run.sh.
  */
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 #include <wayland-server-core.h>
@@ -66,7 +68,8 @@ struct bench_output {
 	struct wlr_output *wlr_output;
 	struct wlr_scene_output *scene_output;
 	struct wl_list link; // bench_host::outputs
-	struct wl_listener frame;
+	int timer_fd;
+	struct wl_event_source *timer;
 	struct wl_listener destroy;
 };
 
@@ -102,13 +105,28 @@ static void present_surface(struct wlr_surface *surface, int sx, int sy, void *d
 	wlr_presentation_feedback_destroy(feedback);
 }
 
-static void output_handle_frame(struct wl_listener *listener, void *data)
+/*
+ * The refresh cycle. Not wlroots' headless frame event: its timer is re-armed
+ * (in whole milliseconds) only after the frame handlers ran, so the period
+ * would be the refresh period plus the render time and the host, not what is
+ * measured, would set the pace. A periodic timerfd keeps the period whatever
+ * the render time; the headless timer, at least as fast (its delay is the
+ * period rounded down to a millisecond), only clears frame_pending.
+ */
+static int output_handle_tick(int fd, uint32_t mask, void *data)
 {
-	struct bench_output *output = wl_container_of(listener, output, frame);
+	struct bench_output *output = data;
 	struct bench_host *host = output->host;
+	uint64_t expirations;
+	if (read(fd, &expirations, sizeof(expirations)) < 0) {
+		return 0;
+	}
+	host->frames_ticked++;
+	if (output->wlr_output->frame_pending) {
+		return 0; /* the last frame is not yet "on screen": next tick */
+	}
 	unsigned before = output->wlr_output->commit_seq;
 
-	host->frames_ticked++;
 	/* renders only the damaged part; commits nothing when nothing changed */
 	wlr_scene_output_commit(output->scene_output);
 	if (output->wlr_output->commit_seq != before) {
@@ -133,12 +151,14 @@ static void output_handle_frame(struct wl_listener *listener, void *data)
 		wlr_scene_output_for_each_surface(output->scene_output, present_surface, &present);
 	}
 	wlr_scene_output_send_frame_done(output->scene_output, &now);
+	return 0;
 }
 
 static void output_handle_destroy(struct wl_listener *listener, void *data)
 {
 	struct bench_output *output = wl_container_of(listener, output, destroy);
-	wl_list_remove(&output->frame.link);
+	wl_event_source_remove(output->timer);
+	close(output->timer_fd);
 	wl_list_remove(&output->destroy.link);
 	wl_list_remove(&output->link);
 	free(output);
@@ -167,8 +187,26 @@ static void host_handle_new_output(struct wl_listener *listener, void *data)
 	}
 	output->host = host;
 	output->wlr_output = wlr_output;
-	output->frame.notify = output_handle_frame;
-	wl_signal_add(&wlr_output->events.frame, &output->frame);
+	output->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (output->timer_fd < 0) {
+		wlr_log_errno(WLR_ERROR, "timerfd_create");
+		goto out_free;
+	}
+	long period_ns = (long)(1000000000000LL / host->refresh_mhz);
+	struct itimerspec period = {
+		.it_interval = {.tv_sec = period_ns / 1000000000L,
+			.tv_nsec = period_ns % 1000000000L},
+		.it_value = {.tv_sec = period_ns / 1000000000L, .tv_nsec = period_ns % 1000000000L},
+	};
+	if (timerfd_settime(output->timer_fd, 0, &period, NULL) < 0) {
+		wlr_log_errno(WLR_ERROR, "timerfd_settime");
+		goto out_close;
+	}
+	output->timer = wl_event_loop_add_fd(wl_display_get_event_loop(host->display),
+		output->timer_fd, WL_EVENT_READABLE, output_handle_tick, output);
+	if (output->timer == NULL) {
+		goto out_close;
+	}
 	output->destroy.notify = output_handle_destroy;
 	wl_signal_add(&wlr_output->events.destroy, &output->destroy);
 	wl_list_insert(&host->outputs, &output->link);
@@ -177,6 +215,12 @@ static void host_handle_new_output(struct wl_listener *listener, void *data)
 	output->scene_output = wlr_scene_get_scene_output(host->scene, wlr_output);
 	wlr_log(WLR_INFO, "output %s %dx%d @ %d mHz", wlr_output->name, wlr_output->width,
 		wlr_output->height, wlr_output->refresh);
+	return;
+
+out_close:
+	close(output->timer_fd);
+out_free:
+	free(output);
 }
 
 static void view_handle_map(struct wl_listener *listener, void *data)
