@@ -12,6 +12,7 @@ import argparse
 import json
 import statistics
 import sys
+import textwrap
 from collections import defaultdict
 
 MODE_ORDER = ["direct", "bridge", "waypipe-none", "waypipe-lz4"]
@@ -172,7 +173,9 @@ def markdown(agg, mem, meta, plot_name):
              "xorshift noise new every frame, paced by frame callbacks) draws into `bench-host` "
              f"(headless wlroots 0.15, pixman, one output at {meta.get('refresh', '?')} Hz, "
              "always compositing). fps is frames committed per second; MB/s is damaged bytes "
-             "per second; latency is commit to wp_presentation `presented`. CPU is "
+             "per second; latency is from the client's commit to the time in wp_presentation "
+             "`presented`, which bench-host stamps when it has composited the frame (a "
+             "headless output has no scanout to wait for). CPU is "
              "milliseconds of CPU (user + system, /proc/PID/stat) per frame of each process "
              "between the app and the host, and of the host; RSS is VmHWM in MiB. "
              "The ratio is fps over the direct run of the same size and case.")
@@ -311,9 +314,11 @@ def plot(agg, path, meta):
     axes[1].set_title("Latency")
     axes[0].legend(fontsize=8)
     title = "wl-grant-bridge benchmarks"
+    if meta.get("bridge_note"):
+        title += " (bridge not measured yet)"
     if meta.get("note"):
-        title += f" — {meta['note']}"
-    fig.suptitle(title, fontsize=10)
+        title += "\n" + textwrap.fill(meta["note"], 140)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     return True

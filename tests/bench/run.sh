@@ -408,7 +408,7 @@ if have_bridge; then
 	modes="$modes bridge"
 	bridge_note=""
 else
-	bridge_note="bridge runs skipped: $agent or $daemon not built yet"
+	bridge_note="bridge runs skipped: ${agent#"$src"/} or ${daemon#"$src"/} not built yet"
 	log "$bridge_note"
 fi
 extra=""
