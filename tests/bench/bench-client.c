@@ -984,6 +984,13 @@ int main(int argc, char **argv)
 	}
 	munmap(c.map, c.map_size);
 	free(c.latencies_ms);
+	if (c.presentation != NULL) {
+		wp_presentation_destroy(c.presentation);
+	}
+	xdg_wm_base_destroy(c.wm_base);
+	wl_shm_destroy(c.shm);
+	wl_compositor_destroy(c.compositor);
+	wl_registry_destroy(c.registry);
 	wl_display_disconnect(c.display);
 	return rc;
 }

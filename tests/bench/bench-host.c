@@ -457,6 +457,14 @@ int main(int argc, char **argv)
 	wl_event_source_remove(sigterm);
 	wl_display_destroy_clients(host.display);
 out_display:
+	/* the display first: it destroys the outputs and globals that use these */
 	wl_display_destroy(host.display);
+	/* the layout before the scene: 0.15's scene/layout link reads the scene */
+	wlr_output_layout_destroy(host.layout);
+	if (host.scene != NULL) {
+		wlr_scene_node_destroy(&host.scene->node);
+	}
+	wlr_allocator_destroy(host.allocator);
+	wlr_renderer_destroy(host.renderer);
 	return rc;
 }
