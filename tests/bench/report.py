@@ -88,14 +88,20 @@ def aggregate(rows):
         }
         a["fps_all"] = [r.get("fps") for r in runs]
         agg[key] = a
+    # the ratio to direct is taken within each round (the runs of a round are
+    # back to back, so a load that drifts between rounds cancels), then the
+    # median over rounds
+    fps_by_rep = defaultdict(dict)
+    for row in rows:
+        if not row.get("failed"):
+            key = (row["host"], row["mode"], row["size"], row["case"])
+            fps_by_rep[key][row["rep"]] = row["result"].get("fps")
     for key, a in agg.items():
         host, mode, size, case = key
-        ref = agg.get(("bench-host", "direct", size, case)) if host == "bench-host" else \
-            agg.get((host, "direct", size, case))
-        if ref and ref["fps"] and a["fps"] is not None:
-            a["ratio"] = a["fps"] / ref["fps"]
-        else:
-            a["ratio"] = None
+        ref = fps_by_rep.get((host, "direct", size, case), {})
+        ratios = [f / ref[rep] for rep, f in fps_by_rep.get(key, {}).items()
+                  if f is not None and ref.get(rep)]
+        a["ratio"] = median(ratios)
     return agg
 
 
@@ -103,6 +109,14 @@ def fmt(v, digits=1):
     if v is None:
         return "–"
     return f"{v:.{digits}f}"
+
+
+def fps_cell(a):
+    """The median, and the spread over the rounds when there are several."""
+    runs = [f for f in a["fps_all"] if f is not None]
+    if len(runs) < 2:
+        return fmt(a["fps"])
+    return f"{fmt(a['fps'])} ({min(runs):.0f}–{max(runs):.0f})"
 
 
 def proc_cell(a, names):
@@ -178,7 +192,9 @@ def markdown(agg, mem, meta, plot_name):
              "headless output has no scanout to wait for). CPU is "
              "milliseconds of CPU (user + system, /proc/PID/stat) per frame of each process "
              "between the app and the host, and of the host; RSS is VmHWM in MiB. "
-             "The ratio is fps over the direct run of the same size and case.")
+             "fps is the median with the range over the rounds in brackets. The ratio "
+             "is fps over the direct run of the same size and case in the same round, "
+             "median over the rounds.")
     L.append("")
     if plot_name:
         L.append(f"![fps and latency per mode]({plot_name})")
@@ -196,7 +212,7 @@ def markdown(agg, mem, meta, plot_name):
         a = agg[k]
         host_cpu = a["procs"].get("host", {}).get("cpu_ms")
         runs = f"{a['runs']}" + (f" ({a['failed']} failed)" if a["failed"] else "")
-        L.append(f"| {CASE_TEXT.get(k[3], k[3])} | {k[2]} | {k[1]} | {fmt(a['fps'])} | "
+        L.append(f"| {CASE_TEXT.get(k[3], k[3])} | {k[2]} | {k[1]} | {fps_cell(a)} | "
                  f"{fmt(a['ratio'], 2)} | {fmt(a['mbps'], 0)} | {fmt(a['lat_p50_ms'], 2)} / "
                  f"{fmt(a['lat_p99_ms'], 2)} | {proc_cell(a, between(k[1]))} | "
                  f"{fmt(host_cpu, 2)} | {rss_cell(a, between(k[1]))} | {runs} |")
@@ -207,8 +223,8 @@ def markdown(agg, mem, meta, plot_name):
     if real:
         L.append("## The same direct runs on other hosts")
         L.append("")
-        L.append("weston 10 (`--backend=headless-backend.so --use-pixman`, its own refresh "
-                 "rate) and sway (WLR_BACKENDS=headless WLR_RENDERER=pixman, run as an "
+        L.append("weston 10 (`--backend=headless-backend.so --use-pixman`, its fixed 60 Hz "
+                 "refresh, desktop-shell) and sway (WLR_BACKENDS=headless WLR_RENDERER=pixman, run as an "
                  "unprivileged user), full damage, noise. sway gives no latency: on "
                  "wlroots 0.15's headless backend the output's present event comes before "
                  "the commit event that its presentation-time helper waits for, so feedback "
@@ -221,7 +237,7 @@ def markdown(agg, mem, meta, plot_name):
             a = agg[k]
             host_cpu = a["procs"].get("host", {}).get("cpu_ms")
             runs = f"{a['runs']}" + (f" ({a['failed']} failed)" if a["failed"] else "")
-            L.append(f"| {k[0]} | {k[2]} | {fmt(a['fps'])} | {fmt(a['mbps'], 0)} | "
+            L.append(f"| {k[0]} | {k[2]} | {fps_cell(a)} | {fmt(a['mbps'], 0)} | "
                      f"{fmt(a['lat_p50_ms'], 2)} / {fmt(a['lat_p99_ms'], 2)} | "
                      f"{fmt(host_cpu, 2)} | {runs} |")
         L.append("")
