@@ -166,6 +166,7 @@ limit=$(awk -v d="$duration" -v w="$warmup" 'BEGIN { printf "%d", d + w + 30 }')
 spawn() {
 	local pidfile=$1
 	shift
+	# shellcheck disable=SC2016 # $$ and $@ are the inner shell's
 	timeout -k 2 "$limit" sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" &
 	pids+=($!)
 }
@@ -176,6 +177,7 @@ spawn() {
 spawn_front() {
 	local name=$1 pidfile=$2
 	shift 2
+	# shellcheck disable=SC2016 # $$ and $@ are the inner shell's
 	timeout -k 2 "$limit" sh -c 'echo $$ >"$1"; n=$0; shift; exec "$@" --sample "$n=$$"' \
 		"$name" "$pidfile" "$@" &
 	pids+=($!)
@@ -255,11 +257,20 @@ start_host() {
 	wait_path "$rt/host-$id" 5 || { log "bench-host did not start (see $out/host-$id.log)"; return 1; }
 }
 
+# record MODE HOST SIZE CASE REP RESULT [NAME=STATSFILE...]: one line of
+# results.jsonl; the bridge's --stats-file counters ride along as they were
+# last written, for later analysis
 record() {
-	local mode=$1 host=$2 size=$3 case=$4 rep=$5 result=$6
+	local mode=$1 host=$2 size=$3 case=$4 rep=$5 result=$6 extra="" kv
+	shift 6
+	for kv in "$@"; do
+		if [ -s "${kv#*=}" ]; then
+			extra="$extra,\"${kv%%=*}\":$(tr -d '\n' <"${kv#*=}")"
+		fi
+	done
 	if [ -s "$result" ]; then
-		printf '{"mode":"%s","host":"%s","size":"%s","case":"%s","rep":%d,"result":%s}\n' \
-			"$mode" "$host" "$size" "$case" "$rep" "$(tail -n 1 "$result")" >>"$results"
+		printf '{"mode":"%s","host":"%s","size":"%s","case":"%s","rep":%d%s,"result":%s}\n' \
+			"$mode" "$host" "$size" "$case" "$rep" "$extra" "$(tail -n 1 "$result")" >>"$results"
 		log "  $mode $host $size $case: $(sed -E 's/.*"fps":([0-9.]+).*"lat_p50_ms":([0-9.a-z]+).*/\1 fps, p50 \2 ms/' "$result")"
 	else
 		printf '{"mode":"%s","host":"%s","size":"%s","case":"%s","rep":%d,"failed":true}\n' \
@@ -323,7 +334,8 @@ run_bridge() {
 		--sample "daemon=$dpid" --sample "host=$host_pid" >"$out/$id-agent.log" 2>&1
 	wait_front "$result" "$(readpid "$rt/$id-agent.pid")"
 	stop_all
-	record bridge bench-host "$size" "$case" "$rep" "$result"
+	record bridge bench-host "$size" "$case" "$rep" "$result" \
+		"agent_stats=$out/$id-agent-stats.json" "daemon_stats=$out/$id-daemon-stats.json"
 }
 
 run_weston() {
