@@ -282,13 +282,19 @@ static int run_guest(const struct options *o)
 		die("calloc");
 	if (o->mode && !write_param(GA_PARAMS "leftover_grants", o->mode))
 		die("write leftover_grants");
+	/* Room for a round's grants and the probe's: raise, never lower. */
 	snprintf(path, sizeof(path), GA_PARAMS "limit");
-	snprintf(val, sizeof(val), "%u", 2 * o->count + 16);
-	write_param(path, val);	/* best effort: room for refs and probe */
+	if (!read_param(path, val, sizeof(val)) ||
+	    strtoul(val, NULL, 10) < 2 * o->count + 16) {
+		snprintf(val, sizeof(val), "%u", 2 * o->count + 16);
+		if (!write_param(path, val))
+			die("write xen_gntalloc limit");
+	}
 
 	for (r = 0; r < o->nr_rates; r++) {
 		long long def0, leak0, def_peak, def1, leak1;
 		unsigned int latemap_ok = 0, latemap_failed = 0, reused;
+		int mapped = 0;
 		struct kmsg_count logs;
 		double t_kill, t_unmapped, t_drain = -1;
 		char mode[32] = "?";
@@ -307,6 +313,12 @@ static int run_guest(const struct options *o)
 		printf("\n");
 		fflush(stdout);
 		expect_line("MAPPED", line, sizeof(line));
+		sscanf(line, "MAPPED %*u %d", &mapped);
+		if (!mapped) {
+			fprintf(stderr, "FAIL round=%u: dom0 could not map the grants\n",
+				r);
+			failures++;
+		}
 
 		def0 = read_counter("deferred_count");
 		leak0 = read_counter("leaked_count");
