@@ -42,6 +42,12 @@ static void flush(struct bridge_cursor *cursor)
 	if (!image) {
 		wgb_seat_set_cursor(cursor->seat, NULL, 0, 0);
 		cursor->dirty = false;
+		/* no cursor image: its pages go back */
+		wl_list_remove(&cursor->pool_ready.link);
+		wl_list_init(&cursor->pool_ready.link);
+		bridge_pool_retire(cursor->pool);
+		cursor->pool = NULL;
+		cursor->front = NULL;
 		return;
 	}
 	int w = pixman_image_get_width(image), h = pixman_image_get_height(image);
