@@ -6,6 +6,9 @@
  *       repaint and damage one 8x8 square; "stay" keeps running until the
  *       compositor closes the window. Prints "done" on stdout after the
  *       last frame was shown.
+ *   test-client input
+ *       one PATTERN_W x PATTERN_H window whose color shows the input it got
+ *       (pattern.h INPUT_*); sets a cursor on pointer enter.
  *   test-client churn COUNT
  *       opens and closes COUNT windows one after another, each shown (a
  *       frame callback came back) before it is closed.
@@ -24,6 +27,7 @@
 
 struct client {
 	struct wl_display *display;
+	struct wl_seat *seat;
 	struct wl_compositor *compositor;
 	struct wl_subcompositor *subcompositor;
 	struct wl_shm *shm;
@@ -81,6 +85,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		c->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+	} else if (strcmp(interface, wl_seat_interface.name) == 0) {
+		c->seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
 	} else if (strcmp(interface, wp_viewporter_interface.name) == 0) {
 		c->viewporter = wl_registry_bind(registry, name, &wp_viewporter_interface, 1);
 	}
@@ -347,17 +353,186 @@ static int run_pattern(struct client *c, int frames, char **argv)
 	return 0;
 }
 
+/* --- input mode --------------------------------------------------------- */
+
+struct input {
+	struct client *c;
+	struct wl_surface *surface;
+	struct wl_buffer *buffer;
+	uint32_t *pixels;
+	struct wl_surface *cursor;
+	struct wl_buffer *cursor_buffer;
+	bool keymap;
+	double px, py;
+};
+
+static void input_paint(struct input *in, uint32_t color)
+{
+	for (int i = 0; i < PATTERN_W * PATTERN_H; i++) {
+		in->pixels[i] = color;
+	}
+	wl_surface_attach(in->surface, in->buffer, 0, 0);
+	wl_surface_damage_buffer(in->surface, 0, 0, PATTERN_W, PATTERN_H);
+	wl_surface_commit(in->surface);
+}
+
+static void kb_keymap(
+	void *data, struct wl_keyboard *kb, uint32_t format, int32_t fd, uint32_t size)
+{
+	struct input *in = data;
+	in->keymap = format == WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1 && size > 1000;
+	close(fd);
+}
+
+static void kb_enter(void *data, struct wl_keyboard *kb, uint32_t serial,
+	struct wl_surface *surface, struct wl_array *keys)
+{
+	struct input *in = data;
+	input_paint(in, surface == in->surface && in->keymap ? INPUT_FOCUSED : INPUT_BAD);
+}
+
+static void kb_leave(
+	void *data, struct wl_keyboard *kb, uint32_t serial, struct wl_surface *surface)
+{
+}
+
+static void kb_key(void *data, struct wl_keyboard *kb, uint32_t serial, uint32_t time, uint32_t key,
+	uint32_t state)
+{
+	struct input *in = data;
+	if (state == WL_KEYBOARD_KEY_STATE_PRESSED) {
+		input_paint(in, key == 30 /* KEY_A */ ? INPUT_KEY_A : INPUT_BAD);
+	}
+}
+
+static void kb_modifiers(void *data, struct wl_keyboard *kb, uint32_t serial, uint32_t dep,
+	uint32_t lat, uint32_t lock, uint32_t group)
+{
+}
+
+static void kb_repeat(void *data, struct wl_keyboard *kb, int32_t rate, int32_t delay)
+{
+}
+
+static const struct wl_keyboard_listener keyboard_listener = {
+	.keymap = kb_keymap,
+	.enter = kb_enter,
+	.leave = kb_leave,
+	.key = kb_key,
+	.modifiers = kb_modifiers,
+	.repeat_info = kb_repeat,
+};
+
+static void ptr_enter(void *data, struct wl_pointer *p, uint32_t serial, struct wl_surface *surface,
+	wl_fixed_t x, wl_fixed_t y)
+{
+	struct input *in = data;
+	in->px = wl_fixed_to_double(x);
+	in->py = wl_fixed_to_double(y);
+	wl_pointer_set_cursor(p, serial, in->cursor, 3, 4);
+}
+
+static void ptr_leave(void *data, struct wl_pointer *p, uint32_t serial, struct wl_surface *surface)
+{
+}
+
+static void ptr_motion(void *data, struct wl_pointer *p, uint32_t time, wl_fixed_t x, wl_fixed_t y)
+{
+	struct input *in = data;
+	in->px = wl_fixed_to_double(x);
+	in->py = wl_fixed_to_double(y);
+}
+
+static void ptr_button(void *data, struct wl_pointer *p, uint32_t serial, uint32_t time,
+	uint32_t button, uint32_t state)
+{
+	struct input *in = data;
+	if (state != WL_POINTER_BUTTON_STATE_PRESSED) {
+		return;
+	}
+	int x0 = (int)in->px, y0 = (int)in->py;
+	for (int y = y0; y < y0 + 10 && y < PATTERN_H; y++) {
+		for (int x = x0; x < x0 + 10 && x < PATTERN_W; x++) {
+			in->pixels[y * PATTERN_W + x] = INPUT_CLICK;
+		}
+	}
+	wl_surface_attach(in->surface, in->buffer, 0, 0);
+	wl_surface_damage_buffer(in->surface, x0, y0, 10, 10);
+	wl_surface_commit(in->surface);
+}
+
+static void ptr_axis(void *data, struct wl_pointer *p, uint32_t time, uint32_t axis, wl_fixed_t v)
+{
+}
+
+static void ptr_frame(void *data, struct wl_pointer *p)
+{
+}
+
+static void ptr_axis_source(void *data, struct wl_pointer *p, uint32_t source)
+{
+}
+
+static void ptr_axis_stop(void *data, struct wl_pointer *p, uint32_t time, uint32_t axis)
+{
+}
+
+static void ptr_axis_discrete(void *data, struct wl_pointer *p, uint32_t axis, int32_t discrete)
+{
+}
+
+static const struct wl_pointer_listener pointer_listener = {
+	.enter = ptr_enter,
+	.leave = ptr_leave,
+	.motion = ptr_motion,
+	.button = ptr_button,
+	.axis = ptr_axis,
+	.frame = ptr_frame,
+	.axis_source = ptr_axis_source,
+	.axis_stop = ptr_axis_stop,
+	.axis_discrete = ptr_axis_discrete,
+};
+
+static int run_input(struct client *c)
+{
+	if (!c->seat) {
+		die("no seat");
+	}
+	struct input in = {.c = c};
+	struct window w;
+	window_open(c, &w, "input");
+	in.surface = w.surface;
+	in.buffer = make_buffer(c, PATTERN_W, PATTERN_H, &in.pixels);
+	in.cursor = wl_compositor_create_surface(c->compositor);
+	in.cursor_buffer = solid_buffer(c, 16, 16, INPUT_CURSOR);
+	wl_surface_attach(in.cursor, in.cursor_buffer, 0, 0);
+	wl_surface_damage_buffer(in.cursor, 0, 0, 16, 16);
+	wl_surface_commit(in.cursor);
+	wl_keyboard_add_listener(wl_seat_get_keyboard(c->seat), &keyboard_listener, &in);
+	wl_pointer_add_listener(wl_seat_get_pointer(c->seat), &pointer_listener, &in);
+	input_paint(&in, INPUT_IDLE);
+	while (!c->closed) {
+		if (wl_display_dispatch(c->display) < 0) {
+			die("display gone");
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
-	if (argc < 3) {
+	if (argc < 2 || (strcmp(argv[1], "input") != 0 && argc < 3)) {
 		die("usage: test-client pattern FRAMES [sub] [viewport] [popup] [stay] | churn "
-		    "COUNT");
+		    "COUNT "
+		    "| input");
 	}
 	struct client c = {0};
 	connect_client(&c);
-	int count = atoi(argv[2]);
+	int count = argc > 2 ? atoi(argv[2]) : 0;
 	int status;
-	if (strcmp(argv[1], "churn") == 0) {
+	if (strcmp(argv[1], "input") == 0) {
+		status = run_input(&c);
+	} else if (strcmp(argv[1], "churn") == 0) {
 		status = run_churn(&c, count);
 	} else {
 		status = run_pattern(&c, count, argv);
