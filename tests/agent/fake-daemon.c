@@ -1087,6 +1087,15 @@ void fake_daemon_pointer_enter(
 	}
 }
 
+void fake_daemon_pointer_motion(struct fake_daemon *daemon, double x, double y)
+{
+	if (daemon->seat) {
+		wgb_seat_send_pointer_motion(daemon->seat, (uint32_t)now_ms(),
+			wl_fixed_from_double(x), wl_fixed_from_double(y));
+		wgb_seat_send_pointer_frame(daemon->seat);
+	}
+}
+
 void fake_daemon_pointer_button(struct fake_daemon *daemon, uint32_t button, bool pressed)
 {
 	if (daemon->seat) {

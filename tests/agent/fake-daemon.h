@@ -90,6 +90,7 @@ void fake_daemon_keyboard_enter(struct fake_daemon *daemon, struct fake_window *
 void fake_daemon_key(struct fake_daemon *daemon, uint32_t key, bool pressed);
 void fake_daemon_pointer_enter(
 	struct fake_daemon *daemon, struct fake_window *window, double x, double y);
+void fake_daemon_pointer_motion(struct fake_daemon *daemon, double x, double y);
 void fake_daemon_pointer_button(struct fake_daemon *daemon, uint32_t button, bool pressed);
 /* the cursor buffers the agent set, counted */
 int64_t fake_daemon_cursor_sets(struct fake_daemon *daemon);

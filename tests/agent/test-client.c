@@ -9,10 +9,14 @@
  *   test-client input
  *       one PATTERN_W x PATTERN_H window whose color shows the input it got
  *       (pattern.h INPUT_*); sets a cursor on pointer enter.
+ *   test-client bad
+ *       shows a window, then breaks the protocol (acks a configure that was
+ *       never sent); the compositor must end this client only.
  *   test-client churn COUNT
  *       opens and closes COUNT windows one after another, each shown (a
  *       frame callback came back) before it is closed.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,6 +357,27 @@ static int run_pattern(struct client *c, int frames, char **argv)
 	return 0;
 }
 
+static int run_bad(struct client *c)
+{
+	struct window w;
+	window_open(c, &w, "bad");
+	wl_surface_attach(w.surface, solid_buffer(c, 30, 20, 0xff000000u), 0, 0);
+	wl_surface_damage_buffer(w.surface, 0, 0, 30, 20);
+	request_frame(c, w.surface);
+	wl_surface_commit(w.surface);
+	wait_frame(c);
+	printf("shown\n");
+	fflush(stdout);
+	usleep(300000);
+	xdg_surface_ack_configure(w.xdg, 0xdeadbeef);
+	/* the error ends the connection: dispatch fails */
+	while (wl_display_dispatch(c->display) >= 0) {
+	}
+	uint32_t code = wl_display_get_error(c->display);
+	printf("error %u\n", code);
+	return code == EPROTO ? 3 : 1;
+}
+
 /* --- input mode --------------------------------------------------------- */
 
 struct input {
@@ -521,10 +546,11 @@ static int run_input(struct client *c)
 
 int main(int argc, char *argv[])
 {
-	if (argc < 2 || (strcmp(argv[1], "input") != 0 && argc < 3)) {
+	bool one_word = argc >= 2 && (strcmp(argv[1], "input") == 0 || strcmp(argv[1], "bad") == 0);
+	if (argc < 2 || (!one_word && argc < 3)) {
 		die("usage: test-client pattern FRAMES [sub] [viewport] [popup] [stay] | churn "
 		    "COUNT "
-		    "| input");
+		    "| input | bad");
 	}
 	struct client c = {0};
 	connect_client(&c);
@@ -532,6 +558,8 @@ int main(int argc, char *argv[])
 	int status;
 	if (strcmp(argv[1], "input") == 0) {
 		status = run_input(&c);
+	} else if (strcmp(argv[1], "bad") == 0) {
+		status = run_bad(&c);
 	} else if (strcmp(argv[1], "churn") == 0) {
 		status = run_churn(&c, count);
 	} else {
