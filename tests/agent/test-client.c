@@ -1,11 +1,15 @@
 /*
  * A small Wayland client for the agent's tests, drawing known content.
  *
- *   test-client pattern FRAMES [sub] [viewport] [popup] [stay]
+ *   test-client pattern FRAMES [sub] [viewport] [popup] [stay] [feedback]
+ *                      [output=WxH]
  *       one window (pattern.h); after the first frame, FRAMES frames each
  *       repaint and damage one 8x8 square; "stay" keeps running until the
  *       compositor closes the window. Prints "done" on stdout after the
- *       last frame was shown.
+ *       last frame was shown. "feedback" asks presentation feedback for
+ *       every frame and exits with 4 unless most were presented;
+ *       "output=WxH" exits with 5 unless the compositor's wl_output has
+ *       that mode.
  *   test-client input
  *       one PATTERN_W x PATTERN_H window whose color shows the input it got
  *       (pattern.h INPUT_*); sets a cursor on pointer enter.
@@ -26,6 +30,7 @@
 #include <wayland-client.h>
 
 #include "pattern.h"
+#include "presentation-time-client-protocol.h"
 #include "viewporter-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
@@ -37,6 +42,10 @@ struct client {
 	struct wl_shm *shm;
 	struct xdg_wm_base *wm_base;
 	struct wp_viewporter *viewporter;
+	struct wp_presentation *presentation;
+	struct wl_output *output;
+	int output_w, output_h;
+	int presented, discarded;
 	bool configured, closed, frame_done;
 	uint32_t *root_pixels;
 };
@@ -77,6 +86,63 @@ static struct wl_buffer *solid_buffer(struct client *c, int w, int h, uint32_t c
 	return buffer;
 }
 
+static void output_geometry(void *data, struct wl_output *o, int32_t x, int32_t y, int32_t pw,
+	int32_t ph, int32_t subpixel, const char *make, const char *model, int32_t transform)
+{
+}
+
+static void output_mode(
+	void *data, struct wl_output *o, uint32_t flags, int32_t w, int32_t h, int32_t refresh)
+{
+	struct client *c = data;
+	if (flags & WL_OUTPUT_MODE_CURRENT) {
+		c->output_w = w;
+		c->output_h = h;
+	}
+}
+
+static void output_done(void *data, struct wl_output *o)
+{
+}
+
+static void output_scale(void *data, struct wl_output *o, int32_t scale)
+{
+}
+
+static const struct wl_output_listener output_listener = {
+	.geometry = output_geometry,
+	.mode = output_mode,
+	.done = output_done,
+	.scale = output_scale,
+};
+
+static void feedback_sync_output(
+	void *data, struct wp_presentation_feedback *f, struct wl_output *o)
+{
+}
+
+static void feedback_presented(void *data, struct wp_presentation_feedback *f, uint32_t sec_hi,
+	uint32_t sec_lo, uint32_t nsec, uint32_t refresh, uint32_t seq_hi, uint32_t seq_lo,
+	uint32_t flags)
+{
+	struct client *c = data;
+	c->presented += sec_lo != 0 || sec_hi != 0;
+	wp_presentation_feedback_destroy(f);
+}
+
+static void feedback_discarded(void *data, struct wp_presentation_feedback *f)
+{
+	struct client *c = data;
+	c->discarded++;
+	wp_presentation_feedback_destroy(f);
+}
+
+static const struct wp_presentation_feedback_listener feedback_listener = {
+	.sync_output = feedback_sync_output,
+	.presented = feedback_presented,
+	.discarded = feedback_discarded,
+};
+
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
 	const char *interface, uint32_t version)
 {
@@ -89,6 +155,11 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		c->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
+		c->presentation = wl_registry_bind(registry, name, &wp_presentation_interface, 1);
+	} else if (strcmp(interface, wl_output_interface.name) == 0 && !c->output) {
+		c->output = wl_registry_bind(registry, name, &wl_output_interface, 2);
+		wl_output_add_listener(c->output, &output_listener, c);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0) {
 		c->seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
 	} else if (strcmp(interface, wp_viewporter_interface.name) == 0) {
@@ -247,9 +318,15 @@ static int run_churn(struct client *c, int count)
 	return 0;
 }
 
+static bool want_feedback;
+
 static void draw_frame(
 	struct client *c, struct wl_surface *surface, struct wl_buffer *buffer, int n)
 {
+	if (want_feedback && c->presentation) {
+		wp_presentation_feedback_add_listener(
+			wp_presentation_feedback(c->presentation, surface), &feedback_listener, c);
+	}
 	int x, y;
 	uint32_t color;
 	pattern_square(n, &x, &y, &color);
@@ -278,6 +355,13 @@ static int run_pattern(struct client *c, int frames, char **argv)
 {
 	bool sub = has_word(argv, "sub"), viewport = has_word(argv, "viewport");
 	bool popup = has_word(argv, "popup"), stay = has_word(argv, "stay");
+	want_feedback = has_word(argv, "feedback");
+	int want_w = 0, want_h = 0;
+	for (int i = 3; argv[i]; i++) {
+		if (sscanf(argv[i], "output=%dx%d", &want_w, &want_h) == 2) {
+			break;
+		}
+	}
 	struct window w;
 	window_open(c, &w, "pattern");
 	struct wl_buffer *buffer = make_buffer(c, PATTERN_W, PATTERN_H, &c->root_pixels);
@@ -353,6 +437,16 @@ static int run_pattern(struct client *c, int frames, char **argv)
 		if (wl_display_dispatch(c->display) < 0) {
 			die("display gone");
 		}
+	}
+	if (want_feedback && (!c->presentation || c->presented * 2 < frames)) {
+		fprintf(stderr, "test-client: %d of %d frames presented, %d discarded\n",
+			c->presented, frames, c->discarded);
+		return 4;
+	}
+	if (want_w && (c->output_w != want_w || c->output_h != want_h)) {
+		fprintf(stderr, "test-client: output %dx%d, expected %dx%d\n", c->output_w,
+			c->output_h, want_w, want_h);
+		return 5;
 	}
 	return 0;
 }
