@@ -24,6 +24,7 @@
 struct fake_pool {
 	struct fake_daemon *daemon;
 	struct wl_resource *resource;
+	struct wl_list link; /* fake_daemon::pools */
 	uint32_t size;
 	uint32_t *refs;
 	size_t nrefs;
@@ -72,6 +73,12 @@ struct fake_daemon {
 
 	struct wl_list windows; /* fake_window::link */
 	struct wl_list held;    /* fake_buffer::held_link */
+	struct wl_list pools;   /* fake_pool::link */
+	/* mappings kept after the link ended */
+	struct grantlink_mapping *lingering[256];
+	size_t nlingering;
+	int64_t lingering_pages;
+	struct wl_event_source *linger_timer;
 	uint32_t next_window_id;
 	uint32_t serial;
 	struct fake_stats stats;
@@ -308,6 +315,7 @@ static void pool_resource_destroy(struct wl_resource *resource)
 		buffer->pool = NULL;
 	}
 	daemon->stats.pools--;
+	wl_list_remove(&pool->link);
 	free(pool->refs);
 	free(pool);
 }
@@ -668,6 +676,7 @@ static void bridge_create_pool(
 	pool->daemon = daemon;
 	pool->size = size;
 	wl_list_init(&pool->buffers);
+	wl_list_insert(&daemon->pools, &pool->link);
 	daemon->stats.pools++;
 	daemon->stats.pools_created++;
 	wl_resource_set_implementation(pool->resource, &pool_impl, pool, pool_resource_destroy);
@@ -880,6 +889,8 @@ static int handle_domain(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
+static int handle_linger_timer(void *data);
+
 /* --- public ------------------------------------------------------------- */
 
 struct fake_daemon *fake_daemon_create(const struct fake_daemon_config *config)
@@ -899,6 +910,7 @@ struct fake_daemon *fake_daemon_create(const struct fake_daemon_config *config)
 	c->output_height = c->output_height ? c->output_height : 1080;
 	wl_list_init(&daemon->windows);
 	wl_list_init(&daemon->held);
+	wl_list_init(&daemon->pools);
 	daemon->stream_fd = -1;
 
 	daemon->display = wl_display_create();
@@ -927,8 +939,9 @@ struct fake_daemon *fake_daemon_create(const struct fake_daemon_config *config)
 		grantlink_domain_get_fd(daemon->domain), WL_EVENT_READABLE, handle_domain, daemon);
 	daemon->frame_timer = wl_event_loop_add_timer(daemon->loop, handle_frame_timer, daemon);
 	daemon->hold_timer = wl_event_loop_add_timer(daemon->loop, handle_hold_timer, daemon);
-	if (!daemon->global || !daemon->listener_source || !daemon->domain_source ||
-		!daemon->frame_timer || !daemon->hold_timer) {
+	daemon->linger_timer = wl_event_loop_add_timer(daemon->loop, handle_linger_timer, daemon);
+	if (!daemon->linger_timer || !daemon->global || !daemon->listener_source ||
+		!daemon->domain_source || !daemon->frame_timer || !daemon->hold_timer) {
 		fprintf(stderr, "fake-daemon: setup failed\n");
 		abort();
 	}
@@ -950,6 +963,8 @@ void fake_daemon_destroy(struct fake_daemon *daemon)
 		return;
 	}
 	drop_guest(daemon);
+	handle_linger_timer(daemon);
+	wl_event_source_remove(daemon->linger_timer);
 	wl_event_source_remove(daemon->listener_source);
 	wl_event_source_remove(daemon->domain_source);
 	wl_event_source_remove(daemon->frame_timer);
@@ -972,6 +987,38 @@ void fake_daemon_dispatch(struct fake_daemon *daemon, int timeout_ms)
 void fake_daemon_drop_guest(struct fake_daemon *daemon)
 {
 	drop_guest(daemon);
+}
+
+static int handle_linger_timer(void *data)
+{
+	struct fake_daemon *daemon = data;
+	for (size_t i = 0; i < daemon->nlingering; i++) {
+		grantlink_unmap(daemon->lingering[i]);
+	}
+	daemon->nlingering = 0;
+	daemon->lingering_pages = 0;
+	return 0;
+}
+
+void fake_daemon_drop_guest_lingering(struct fake_daemon *daemon, int hold_ms)
+{
+	struct fake_pool *pool;
+	wl_list_for_each(pool, &daemon->pools, link)
+	{
+		if (pool->mapping && daemon->nlingering < 256) {
+			daemon->lingering[daemon->nlingering++] = pool->mapping;
+			daemon->lingering_pages += (int64_t)pool->nrefs;
+			daemon->stats.pages_mapped -= (int64_t)pool->nrefs;
+			pool->mapping = NULL;
+		}
+	}
+	drop_guest(daemon);
+	wl_event_source_timer_update(daemon->linger_timer, hold_ms);
+}
+
+int64_t fake_daemon_lingering_pages(struct fake_daemon *daemon)
+{
+	return daemon->lingering_pages;
 }
 
 const struct fake_stats *fake_daemon_get_stats(struct fake_daemon *daemon)

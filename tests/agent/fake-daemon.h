@@ -74,6 +74,11 @@ void fake_daemon_destroy(struct fake_daemon *daemon);
 void fake_daemon_dispatch(struct fake_daemon *daemon, int timeout_ms);
 /* Ends the guest's link as a daemon would on its way out. */
 void fake_daemon_drop_guest(struct fake_daemon *daemon);
+/* Ends the link but keeps the guest's pools mapped HOLD_MS longer, as a
+ * daemon whose compositor still holds the pages would. */
+void fake_daemon_drop_guest_lingering(struct fake_daemon *daemon, int hold_ms);
+/* Pages still mapped after such a drop. */
+int64_t fake_daemon_lingering_pages(struct fake_daemon *daemon);
 
 const struct fake_stats *fake_daemon_get_stats(struct fake_daemon *daemon);
 struct wl_list *fake_daemon_windows(struct fake_daemon *daemon); /* fake_window::link */

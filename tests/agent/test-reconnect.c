@@ -2,7 +2,9 @@
  * dom0's daemon dies (kill -9) and another one starts: the app keeps
  * running, the agent unshares what the dead daemon had mapped (without
  * one deferred page), reconnects, and the window comes back with the same
- * pixels although the app drew nothing since.
+ * pixels although the app drew nothing since. Then the new daemon ends the
+ * link while it still maps the pools for a while: the agent must keep
+ * those pages shared until they are unmapped, and come back again.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -110,6 +112,34 @@ int main(void)
 	/* the stats file follows within 100 ms */
 	CHECK(wait_stat(&env, "reconnects", 1, 2000));
 	const struct fake_stats *stats = fake_daemon_get_stats(daemon);
+	CHECK(wait_stat(&env, "grants_shared", stats->pages_mapped, 2000));
+	CHECK(testenv_stat(&env, "deferred", &v));
+	CHECK_EQ(v, 0);
+
+	/* a link that ends while its pools are still mapped */
+	int64_t mapped = stats->pages_mapped;
+	fake_daemon_drop_guest_lingering(daemon, 600);
+	CHECK_EQ(fake_daemon_lingering_pages(daemon), mapped);
+	int64_t t0 = testenv_now_ms();
+	bool held_while_mapped = false;
+	while (testenv_now_ms() - t0 < 1200) {
+		fake_daemon_dispatch(daemon, 10);
+		int64_t shared, deferred;
+		if (testenv_stat(&env, "grants_shared", &shared) &&
+			testenv_stat(&env, "deferred", &deferred)) {
+			CHECK_EQ(deferred, 0);
+			/* every lingering page is still shared by the agent */
+			if (fake_daemon_lingering_pages(daemon) > 0) {
+				CHECK(shared >= fake_daemon_lingering_pages(daemon));
+				held_while_mapped |= testenv_now_ms() - t0 > 300;
+			}
+		}
+	}
+	CHECK(held_while_mapped);
+	CHECK_EQ(fake_daemon_lingering_pages(daemon), 0);
+	CHECK(agent_test_wait(daemon, 10000, window_right, NULL));
+	CHECK(wait_stat(&env, "reconnects", 2, 2000));
+	w = agent_test_toplevel(daemon);
 	CHECK(wait_stat(&env, "grants_shared", stats->pages_mapped, 2000));
 	CHECK(testenv_stat(&env, "deferred", &v));
 	CHECK_EQ(v, 0);
