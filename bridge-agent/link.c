@@ -456,6 +456,7 @@ struct bridge_link *bridge_link_create(
 	wl_list_init(&link->orphans);
 	wl_signal_init(&link->events.up);
 	wl_signal_init(&link->events.down);
+	wl_signal_init(&link->events.room);
 	link->path = strdup(config->path);
 	if (!link->path) {
 		fprintf(stderr, "bridge-agent: out of memory\n");

@@ -61,6 +61,8 @@ struct bridge_link {
 	struct {
 		struct wl_signal up;   /* welcome came */
 		struct wl_signal down; /* the link is going; drop every proxy */
+		/* a pool or window went: room under the daemon's limits again */
+		struct wl_signal room;
 	} events;
 };
 

@@ -49,7 +49,8 @@ struct window_feedback {
 	struct wl_list link; /* bridge_window::frame_feedbacks or next_feedbacks */
 };
 
-static struct wl_listener link_up, link_down;
+static struct wl_listener link_up, link_down, link_room;
+static struct wl_event_source *retry_idle;
 
 static void schedule_flush(struct bridge_window *window);
 static void track_surface(struct bridge_window *window, struct wlr_surface *surface);
@@ -404,6 +405,15 @@ static bool link_window_create(struct bridge_window *window)
 	if (window->proxy || !link->ready || !window->mapped) {
 		return window->proxy != NULL;
 	}
+	if (bridge_windows_count_on_link(window->server) >= (int)link->limits.max_windows) {
+		static bool logged;
+		if (!logged) {
+			bridge_log(BRIDGE_LOG_ERROR, "dom0 allows %u windows: more wait for room",
+				link->limits.max_windows);
+			logged = true;
+		}
+		return false;
+	}
 	if (window->parent) {
 		if (!window->parent->proxy) {
 			return false;
@@ -474,6 +484,9 @@ static void link_window_destroy(struct bridge_window *window, bool link_alive)
 		bridge_pool_retire(window->pool);
 	}
 	/* else the link's teardown orphans every pool */
+	if (link_alive) {
+		wl_signal_emit(&window->server->link->events.room, window->server->link);
+	}
 	window->old_pool = NULL;
 	window->pool = NULL;
 	window->front = NULL;
@@ -525,8 +538,14 @@ static void flush(struct bridge_window *window)
 		if (!window->pool) {
 			window->pool = bridge_pool_create(link, geo.width, geo.height, 3);
 			if (!window->pool) {
-				bridge_log_errno(BRIDGE_LOG_ERROR, "no pool for a %dx%d window",
-					geo.width, geo.height);
+				/* ENOSPC: the link's room event brings us back */
+				static int last_errno;
+				if (errno != last_errno) {
+					bridge_log_errno(BRIDGE_LOG_ERROR,
+						"no pool for a %dx%d window", geo.width,
+						geo.height);
+					last_errno = errno;
+				}
 				return;
 			}
 			wl_signal_add(&window->pool->events.ready, &window->pool_ready);
@@ -804,8 +823,41 @@ static void handle_link_down(struct wl_listener *listener, void *data)
 	}
 }
 
+/* Windows that waited for room under the daemon's limits try again. */
+static void handle_retry_idle(void *data)
+{
+	struct bridge_server *server = data;
+	retry_idle = NULL;
+	if (!server->link->ready) {
+		return;
+	}
+	struct bridge_window *window;
+	wl_list_for_each(window, &server->windows, link)
+	{
+		if (!window->mapped) {
+			continue;
+		}
+		if (!window->proxy) {
+			link_window_create(window);
+		} else if (window->dirty && !window->pool) {
+			schedule_flush(window);
+		}
+	}
+}
+
+static void handle_link_room(struct wl_listener *listener, void *data)
+{
+	struct bridge_link *link = data;
+	if (!retry_idle) {
+		retry_idle =
+			wl_event_loop_add_idle(link->server->loop, handle_retry_idle, link->server);
+	}
+}
+
 void bridge_windows_init(struct bridge_server *server)
 {
+	link_room.notify = handle_link_room;
+	wl_signal_add(&server->link->events.room, &link_room);
 	link_up.notify = handle_link_up;
 	wl_signal_add(&server->link->events.up, &link_up);
 	link_down.notify = handle_link_down;
@@ -814,6 +866,11 @@ void bridge_windows_init(struct bridge_server *server)
 
 void bridge_windows_finish(struct bridge_server *server)
 {
+	if (retry_idle) {
+		wl_event_source_remove(retry_idle);
+		retry_idle = NULL;
+	}
+	wl_list_remove(&link_room.link);
 	wl_list_remove(&link_up.link);
 	wl_list_remove(&link_down.link);
 }
