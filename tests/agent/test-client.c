@@ -16,6 +16,9 @@
  *   test-client bad
  *       shows a window, then breaks the protocol (acks a configure that was
  *       never sent); the compositor must end this client only.
+ *   test-client many COUNT
+ *       COUNT 64x48 windows at once, window i in color 0xff0000ff + i; a
+ *       window the compositor closes goes; the client ends with the last.
  *   test-client churn COUNT
  *       opens and closes COUNT windows one after another, each shown (a
  *       frame callback came back) before it is closed.
@@ -451,6 +454,71 @@ static int run_pattern(struct client *c, int frames, char **argv)
 	return 0;
 }
 
+struct many_window {
+	struct window w;
+	bool open;
+	int *left;
+};
+
+static void many_configure(
+	void *data, struct xdg_toplevel *toplevel, int32_t w, int32_t h, struct wl_array *states)
+{
+}
+
+static void many_close(void *data, struct xdg_toplevel *toplevel)
+{
+	struct many_window *mw = data;
+	if (mw->open) {
+		window_close(&mw->w);
+		mw->open = false;
+		(*mw->left)--;
+	}
+}
+
+static const struct xdg_toplevel_listener many_listener = {
+	.configure = many_configure,
+	.close = many_close,
+};
+
+static int run_many(struct client *c, int count)
+{
+	struct many_window *windows = calloc((size_t)count, sizeof(*windows));
+	int left = count;
+	for (int i = 0; i < count && windows; i++) {
+		struct many_window *mw = &windows[i];
+		window_open(c, &mw->w, "many");
+		/* replace the common listener: closes are per window here */
+		xdg_toplevel_destroy(mw->w.toplevel);
+		xdg_surface_destroy(mw->w.xdg);
+		wl_surface_destroy(mw->w.surface);
+		mw->w.surface = wl_compositor_create_surface(c->compositor);
+		mw->w.xdg = xdg_wm_base_get_xdg_surface(c->wm_base, mw->w.surface);
+		xdg_surface_add_listener(mw->w.xdg, &xdg_surface_listener, c);
+		mw->w.toplevel = xdg_surface_get_toplevel(mw->w.xdg);
+		mw->open = true;
+		mw->left = &left;
+		xdg_toplevel_add_listener(mw->w.toplevel, &many_listener, mw);
+		c->configured = false;
+		wl_surface_commit(mw->w.surface);
+		while (!c->configured) {
+			if (wl_display_dispatch(c->display) < 0) {
+				die("display gone");
+			}
+		}
+		wl_surface_attach(
+			mw->w.surface, solid_buffer(c, 64, 48, 0xff0000ffu + (uint32_t)i), 0, 0);
+		wl_surface_damage_buffer(mw->w.surface, 0, 0, 64, 48);
+		wl_surface_commit(mw->w.surface);
+	}
+	while (left > 0) {
+		if (wl_display_dispatch(c->display) < 0) {
+			die("display gone");
+		}
+	}
+	free(windows);
+	return 0;
+}
+
 static int run_bad(struct client *c)
 {
 	struct window w;
@@ -654,6 +722,8 @@ int main(int argc, char *argv[])
 		status = run_input(&c);
 	} else if (strcmp(argv[1], "bad") == 0) {
 		status = run_bad(&c);
+	} else if (strcmp(argv[1], "many") == 0) {
+		status = run_many(&c, count);
 	} else if (strcmp(argv[1], "churn") == 0) {
 		status = run_churn(&c, count);
 	} else {
