@@ -479,6 +479,9 @@ static void window_commit(struct wl_client *client, struct wl_resource *resource
 		}
 		window->damage_rects += n;
 		window->buffer_commits++;
+		if (daemon->config.on_commit) {
+			daemon->config.on_commit(window, daemon->config.on_commit_data);
+		}
 		daemon->stats.buffers_committed++;
 		if (daemon->config.release_delay_ms > 0) {
 			if (!buffer->held) {

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <wayland-server-core.h>
 
+struct fake_window;
+
 struct fake_daemon_config {
 	const char *path;      /* link socket */
 	uint16_t guest_domid;  /* the agent's --domid */
@@ -21,6 +23,9 @@ struct fake_daemon_config {
 	int release_delay_ms;
 	uint32_t max_width, max_height, max_windows, max_pages;
 	int output_width, output_height;
+	/* called after each commit that brought pixels */
+	void (*on_commit)(struct fake_window *window, void *data);
+	void *on_commit_data;
 };
 
 struct fake_window {

@@ -19,6 +19,10 @@
  *   test-client many COUNT
  *       COUNT 64x48 windows at once, window i in color 0xff0000ff + i; a
  *       window the compositor closes goes; the client ends with the last.
+ *   test-client bench FRAMES WIDTH HEIGHT
+ *       FRAMES full-damage frames, each drawn when the previous one's frame
+ *       callback came, with the CLOCK_MONOTONIC microsecond at commit in
+ *       pixels 0 and 1 (24 bits each, opaque).
  *   test-client churn COUNT
  *       opens and closes COUNT windows one after another, each shown (a
  *       frame callback came back) before it is closed.
@@ -29,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
 
@@ -519,6 +524,35 @@ static int run_many(struct client *c, int count)
 	return 0;
 }
 
+static int run_bench(struct client *c, int frames, int width, int height)
+{
+	struct window w;
+	window_open(c, &w, "bench");
+	uint32_t *pixels[2];
+	struct wl_buffer *buffers[2] = {
+		make_buffer(c, width, height, &pixels[0]),
+		make_buffer(c, width, height, &pixels[1]),
+	};
+	for (int n = 0; n < frames && !c->closed; n++) {
+		uint32_t *p = pixels[n % 2];
+		uint32_t color = 0xff000000u | (uint32_t)(n * 0x010203);
+		for (int i = 0; i < width * height; i++) {
+			p[i] = color;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		uint64_t us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+		p[0] = 0xff000000u | (uint32_t)(us & 0xffffff);
+		p[1] = 0xff000000u | (uint32_t)(us >> 24 & 0xffffff);
+		wl_surface_attach(w.surface, buffers[n % 2], 0, 0);
+		wl_surface_damage_buffer(w.surface, 0, 0, width, height);
+		request_frame(c, w.surface);
+		wl_surface_commit(w.surface);
+		wait_frame(c);
+	}
+	return 0;
+}
+
 static int run_bad(struct client *c)
 {
 	struct window w;
@@ -722,6 +756,8 @@ int main(int argc, char *argv[])
 		status = run_input(&c);
 	} else if (strcmp(argv[1], "bad") == 0) {
 		status = run_bad(&c);
+	} else if (strcmp(argv[1], "bench") == 0 && argc >= 5) {
+		status = run_bench(&c, count, atoi(argv[3]), atoi(argv[4]));
 	} else if (strcmp(argv[1], "many") == 0) {
 		status = run_many(&c, count);
 	} else if (strcmp(argv[1], "churn") == 0) {
