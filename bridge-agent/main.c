@@ -456,8 +456,15 @@ int main(int argc, char *argv[])
 
 out_sources:
 	if (server.child > 0) {
+		/* the app goes with us: asked first, then made to */
 		kill(server.child, SIGTERM);
-		waitpid(server.child, NULL, 0);
+		for (int i = 0; i < 100 && waitpid(server.child, NULL, WNOHANG) == 0; i++) {
+			usleep(20000);
+		}
+		if (waitpid(server.child, NULL, WNOHANG) == 0) {
+			kill(server.child, SIGKILL);
+			waitpid(server.child, NULL, 0);
+		}
 	}
 	if (server.stats_timer) {
 		wl_event_source_remove(server.stats_timer);

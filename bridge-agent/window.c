@@ -369,6 +369,7 @@ static void send_info(struct bridge_window *window)
 	wgb_window_set_title(window->proxy, toplevel->title ? toplevel->title : "");
 	wgb_window_set_app_id(window->proxy, toplevel->app_id ? toplevel->app_id : "");
 	window->min_w = window->min_h = window->max_w = window->max_h = -1;
+	window->info_dirty = true;
 }
 
 static void send_size_limits(struct bridge_window *window)
@@ -389,11 +390,13 @@ static void send_size_limits(struct bridge_window *window)
 		wgb_window_set_min_size(window->proxy, min_w, min_h);
 		window->min_w = min_w;
 		window->min_h = min_h;
+		window->info_dirty = true;
 	}
 	if (max_w != window->max_w || max_h != window->max_h) {
 		wgb_window_set_max_size(window->proxy, max_w, max_h);
 		window->max_w = max_w;
 		window->max_h = max_h;
+		window->info_dirty = true;
 	}
 }
 
@@ -595,7 +598,10 @@ static void flush(struct bridge_window *window)
 		window->ack_pending = false;
 		commit = true;
 	}
+	/* set_* take effect at commit */
 	send_size_limits(window);
+	commit |= window->info_dirty;
+	window->info_dirty = false;
 	if (commit) {
 		wgb_window_commit(window->proxy);
 		if (window->old_pool && window->front) {
@@ -661,10 +667,6 @@ static void surface_handle_commit(struct wl_listener *listener, void *data)
 			add_damage(window, &damage);
 		}
 		pixman_region32_fini(&damage);
-	}
-	if (window->xdg->role == WLR_XDG_SURFACE_ROLE_TOPLEVEL &&
-		ws->surface == root_surface(window)) {
-		send_size_limits(window);
 	}
 	schedule_flush(window);
 }
@@ -787,7 +789,6 @@ void bridge_window_destroy(struct bridge_window *window)
 void bridge_window_update_info(struct bridge_window *window)
 {
 	send_info(window);
-	send_size_limits(window);
 	schedule_flush(window);
 }
 
