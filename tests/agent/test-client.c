@@ -438,6 +438,8 @@ static int run_pattern(struct client *c, int frames, char **argv)
 		draw_frame(c, w.surface, buffer, n);
 		wait_frame(c);
 	}
+	/* a title change alone, with no new content, must reach dom0 too */
+	xdg_toplevel_set_title(w.toplevel, "pattern: done");
 	wl_display_roundtrip(c->display);
 	printf("done\n");
 	fflush(stdout);

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,7 +15,7 @@
 static bool shown(struct fake_daemon *daemon, void *data)
 {
 	struct fake_window *w = agent_test_toplevel(daemon);
-	return w && w->image && w->buffer_commits >= 1;
+	return w && w->image && w->buffer_commits >= 1 && strcmp(w->title, "pattern: done") == 0;
 }
 
 int main(void)

@@ -38,6 +38,7 @@ static bool shown(struct fake_daemon *daemon, void *data)
 	struct fake_window *popup = agent_test_popup(daemon);
 	int frames = FRAMES;
 	return top && popup && top->width == PATTERN_W && popup->image &&
+	       strcmp(top->title, "pattern: done") == 0 &&
 	       agent_test_compare(top, expected_toplevel, &frames, NULL) == 0;
 }
 
@@ -63,7 +64,7 @@ int main(void)
 	CHECK(ok);
 	CHECK_EQ(top->width, PATTERN_W);
 	CHECK_EQ(top->height, PATTERN_H);
-	CHECK(strcmp(top->title, "pattern") == 0);
+	CHECK(strcmp(top->title, "pattern: done") == 0);
 	CHECK(strcmp(top->app_id, "agent-test-client") == 0);
 
 	CHECK(popup->parent == top);

@@ -36,6 +36,12 @@ static bool window_right(struct fake_daemon *daemon, void *data)
 	       agent_test_compare(w, expected, NULL, NULL) == 0;
 }
 
+static bool title_done(struct fake_daemon *daemon, void *data)
+{
+	struct fake_window *w = agent_test_toplevel(daemon);
+	return w && strcmp(w->title, "pattern: done") == 0;
+}
+
 static bool wait_stat(struct testenv *env, const char *key, int64_t want, int timeout_ms)
 {
 	int64_t deadline = testenv_now_ms() + timeout_ms, v;
@@ -105,7 +111,8 @@ int main(void)
 	CHECK(agent_test_wait(daemon, 10000, window_right, NULL));
 	struct fake_window *w = agent_test_toplevel(daemon);
 	struct fake_window *p = agent_test_popup(daemon);
-	CHECK(strcmp(w->title, "pattern") == 0);
+	/* the app finishes its last frame only now that frames come again */
+	CHECK(agent_test_wait(daemon, 5000, title_done, NULL));
 	CHECK(p->parent == w);
 	CHECK_EQ(p->popup_x, PATTERN_POPUP_X);
 	CHECK_EQ(p->popup_y, PATTERN_POPUP_Y);
