@@ -768,6 +768,9 @@ static int handle_frame_timer(void *data)
 	struct fake_window *window;
 	wl_list_for_each(window, &daemon->windows, link)
 	{
+		if (window->hidden) {
+			continue;
+		}
 		struct fake_frame *frame, *tmp;
 		wl_list_for_each_safe(frame, tmp, &window->frames, link)
 		{

@@ -58,6 +58,7 @@ struct fake_window {
 	int64_t damage_rects;
 	uint32_t last_ack;
 	bool closed_sent;
+	bool hidden; /* set by the test: no frame events, as for a hidden window */
 };
 
 struct fake_stats {
