@@ -214,11 +214,14 @@ static void drain(struct bridge_server *server)
 {
 	wl_display_destroy_clients(server->display);
 	int64_t deadline = now_ms() + DRAIN_MS;
-	while (server->link->ready && !wl_list_empty(&server->link->pools)) {
+	struct bridge_link *link = server->link;
+	/* pools of a live link wait for `unmapped`; shares a lost link left
+	 * behind wait until the old daemon no longer maps them */
+	while ((link->ready && !wl_list_empty(&link->pools)) || !wl_list_empty(&link->orphans)) {
 		int64_t left = deadline - now_ms();
 		if (left <= 0) {
 			bridge_log(BRIDGE_LOG_ERROR, "dom0 did not unmap %d pools in time",
-				wl_list_length(&server->link->pools));
+				wl_list_length(&link->pools) + wl_list_length(&link->orphans));
 			break;
 		}
 		wl_event_loop_dispatch_idle(server->loop);
