@@ -3,6 +3,7 @@
  * subsurfaces, each cropped and scaled as viewporter and the buffer scale
  * say, drawn in stacking order into a window buffer, within a clip region.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <wlr/render/pixman.h>
 #include <wlr/types/wlr_compositor.h>
@@ -98,25 +99,98 @@ static void compose_surface(struct wlr_surface *surface, int sx, int sy, void *d
 	pixman_region32_fini(&region);
 }
 
+#define MAX_TREE 64
+
+struct placed_surface {
+	struct wlr_surface *surface;
+	int x, y;               /* window coordinates */
+	pixman_region32_t draw; /* what of it to draw */
+};
+
+struct tree {
+	struct placed_surface items[MAX_TREE];
+	int n;
+	int ox, oy;
+	bool overflow;
+};
+
+static void collect_surface(struct wlr_surface *surface, int sx, int sy, void *data)
+{
+	struct tree *tree = data;
+	if (tree->n == MAX_TREE) {
+		tree->overflow = true;
+		return;
+	}
+	tree->items[tree->n++] = (struct placed_surface){
+		.surface = surface,
+		.x = sx - tree->ox,
+		.y = sy - tree->oy,
+	};
+}
+
+static void clear_region(pixman_image_t *dst, pixman_region32_t *region)
+{
+	int n;
+	pixman_box32_t *rects = pixman_region32_rectangles(region, &n);
+	pixman_color_t clear = {0, 0, 0, 0};
+	if (n > 0) {
+		pixman_image_fill_boxes(PIXMAN_OP_SRC, dst, &clear, n, rects);
+	}
+}
+
 void bridge_compose(struct wlr_surface *root, const struct wlr_box *geo, pixman_image_t *dst,
 	pixman_region32_t *clip)
 {
 	pixman_region32_intersect_rect(
 		clip, clip, 0, 0, (unsigned)geo->width, (unsigned)geo->height);
-	/* transparent first: the tree is drawn OVER it */
-	int n;
-	pixman_box32_t *rects = pixman_region32_rectangles(clip, &n);
-	pixman_color_t clear = {0, 0, 0, 0};
-	for (int i = 0; i < n; i++) {
-		pixman_image_fill_boxes(PIXMAN_OP_SRC, dst, &clear, 1, &rects[i]);
+	static struct tree tree;
+	tree.n = 0;
+	tree.ox = geo->x;
+	tree.oy = geo->y;
+	tree.overflow = false;
+	wlr_surface_for_each_surface(root, collect_surface, &tree);
+	if (tree.overflow) {
+		/* a huge tree: everything, bottom to top, over transparency */
+		clear_region(dst, clip);
+		struct compose_ctx ctx = {.dst = dst, .clip = clip, .ox = geo->x, .oy = geo->y};
+		wlr_surface_for_each_surface(root, compose_surface, &ctx);
+		pixman_region32_clear(clip);
+		return;
 	}
-	struct compose_ctx ctx = {
-		.dst = dst,
-		.clip = clip,
-		.ox = geo->x,
-		.oy = geo->y,
-	};
-	wlr_surface_for_each_surface(root, compose_surface, &ctx);
+
+	/* Occlusion: a surface is drawn only where no opaque surface above
+	 * it covers, and only pixels no opaque surface covers are cleared;
+	 * a plain opaque window is thus one pass over its damage. */
+	pixman_region32_t covered, opaque;
+	pixman_region32_init(&covered);
+	pixman_region32_init(&opaque);
+	for (int i = tree.n - 1; i >= 0; i--) {
+		struct placed_surface *p = &tree.items[i];
+		struct wlr_surface *surface = p->surface;
+		pixman_region32_init_rect(&p->draw, p->x, p->y, (unsigned)surface->current.width,
+			(unsigned)surface->current.height);
+		pixman_region32_intersect(&p->draw, &p->draw, clip);
+		pixman_region32_subtract(&p->draw, &p->draw, &covered);
+		pixman_region32_copy(&opaque, &surface->opaque_region);
+		pixman_region32_translate(&opaque, p->x, p->y);
+		pixman_region32_intersect_rect(&opaque, &opaque, p->x, p->y,
+			(unsigned)surface->current.width, (unsigned)surface->current.height);
+		pixman_region32_union(&covered, &covered, &opaque);
+	}
+	pixman_region32_t bare;
+	pixman_region32_init(&bare);
+	pixman_region32_subtract(&bare, clip, &covered);
+	clear_region(dst, &bare);
+	pixman_region32_fini(&bare);
+	pixman_region32_fini(&opaque);
+	pixman_region32_fini(&covered);
+
+	for (int i = 0; i < tree.n; i++) {
+		struct placed_surface *p = &tree.items[i];
+		struct compose_ctx ctx = {.dst = dst, .clip = &p->draw, .ox = geo->x, .oy = geo->y};
+		compose_surface(p->surface, p->x + geo->x, p->y + geo->y, &ctx);
+		pixman_region32_fini(&p->draw);
+	}
 	pixman_region32_clear(clip);
 }
 
