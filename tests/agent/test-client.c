@@ -21,8 +21,8 @@
  *       window the compositor closes goes; the client ends with the last.
  *   test-client bench FRAMES WIDTH HEIGHT
  *       FRAMES full-damage frames, each drawn when the previous one's frame
- *       callback came, with the CLOCK_MONOTONIC microsecond at commit in
- *       pixels 0 and 1 (24 bits each, opaque).
+ *       callback came, in XRGB8888, with the CLOCK_MONOTONIC microsecond
+ *       at commit in pixels 0 and 1 (24 bits each).
  *   test-client churn COUNT
  *       opens and closes COUNT windows one after another, each shown (a
  *       frame callback came back) before it is closed.
@@ -64,6 +64,8 @@ static void die(const char *msg)
 	exit(1);
 }
 
+static uint32_t buffer_format = WL_SHM_FORMAT_ARGB8888;
+
 static struct wl_buffer *make_buffer(struct client *c, int w, int h, uint32_t **pixels)
 {
 	size_t size = (size_t)w * (size_t)h * 4;
@@ -76,8 +78,7 @@ static struct wl_buffer *make_buffer(struct client *c, int w, int h, uint32_t **
 		die("mmap");
 	}
 	struct wl_shm_pool *pool = wl_shm_create_pool(c->shm, fd, (int32_t)size);
-	struct wl_buffer *buffer =
-		wl_shm_pool_create_buffer(pool, 0, w, h, w * 4, WL_SHM_FORMAT_ARGB8888);
+	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, w, h, w * 4, buffer_format);
 	wl_shm_pool_destroy(pool);
 	close(fd);
 	*pixels = data;
@@ -531,6 +532,8 @@ static int run_bench(struct client *c, int frames, int width, int height)
 	struct window w;
 	window_open(c, &w, "bench");
 	uint32_t *pixels[2];
+	/* opaque, as most big windows are */
+	buffer_format = WL_SHM_FORMAT_XRGB8888;
 	struct wl_buffer *buffers[2] = {
 		make_buffer(c, width, height, &pixels[0]),
 		make_buffer(c, width, height, &pixels[1]),
