@@ -610,7 +610,9 @@ static void seat_resource_destroy(struct wl_resource *resource)
 static void send_keymap(struct wl_resource *seat)
 {
 	struct xkb_context *ctx = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
-	struct xkb_keymap *keymap = ctx ? xkb_keymap_new_from_names(ctx, NULL, 0) : NULL;
+	/* French: not what the agent starts with, so an app can tell */
+	struct xkb_rule_names names = {.layout = "fr"};
+	struct xkb_keymap *keymap = ctx ? xkb_keymap_new_from_names(ctx, &names, 0) : NULL;
 	char *text = keymap ? xkb_keymap_get_as_string(keymap, XKB_KEYMAP_FORMAT_TEXT_V1) : NULL;
 	if (text) {
 		size_t len = strlen(text) + 1;

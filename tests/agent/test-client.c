@@ -12,7 +12,8 @@
  *       that mode.
  *   test-client input
  *       one PATTERN_W x PATTERN_H window whose color shows the input it got
- *       (pattern.h INPUT_*); sets a cursor on pointer enter.
+ *       (pattern.h INPUT_*; focus counts only with a French keymap, the
+ *       fake daemon's); sets a cursor on pointer enter.
  *   test-client bad
  *       shows a window, then breaks the protocol (acks a configure that was
  *       never sent); the compositor must end this client only.
@@ -606,7 +607,24 @@ static void kb_keymap(
 	void *data, struct wl_keyboard *kb, uint32_t format, int32_t fd, uint32_t size)
 {
 	struct input *in = data;
-	in->keymap = format == WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1 && size > 1000;
+	/* the fake daemon sends a French keymap, the agent's own is not: on
+	 * AZERTY the key at QWERTY's Q (AD01) gives 'a' */
+	char *text = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	in->keymap = false;
+	if (format == WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1 && text != MAP_FAILED) {
+		const char *key = memmem(text, size, "key <AD01>", 10);
+		const char *open = key ? memchr(key, '[', size - (size_t)(key - text)) : NULL;
+		if (open) {
+			open++;
+			while (*open == ' ' || *open == '\t') {
+				open++;
+			}
+			in->keymap = strncmp(open, "a,", 2) == 0;
+		}
+	}
+	if (text != MAP_FAILED) {
+		munmap(text, size);
+	}
 	close(fd);
 }
 
