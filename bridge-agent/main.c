@@ -36,6 +36,7 @@
 #include "server.h"
 #include "stats.h"
 #include "window.h"
+#include "xdg_shell.h"
 
 #define EXIT_USAGE 2
 
