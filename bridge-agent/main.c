@@ -112,7 +112,18 @@ void bridge_server_write_stats(struct bridge_server *server)
 		{"reconnects", server->link->reconnects},
 		{"link_up", server->link->ready},
 	};
-	bridge_stats_write(server->stats_path, stats, sizeof(stats) / sizeof(stats[0]));
+	/* rewritten only when a value changed */
+	static int64_t last[sizeof(stats) / sizeof(stats[0])];
+	static bool written;
+	bool same = written;
+	for (size_t i = 0; i < sizeof(stats) / sizeof(stats[0]); i++) {
+		same = same && last[i] == stats[i].value;
+		last[i] = stats[i].value;
+	}
+	if (!same) {
+		written = bridge_stats_write(
+			server->stats_path, stats, sizeof(stats) / sizeof(stats[0]));
+	}
 }
 
 static int handle_stats_timer(void *data)
@@ -427,13 +438,18 @@ int main(int argc, char *argv[])
 	sigchld = wl_event_loop_add_signal(server.loop, SIGCHLD, handle_sigchld, &server);
 	sigterm = wl_event_loop_add_signal(server.loop, SIGTERM, handle_term, &server);
 	sigint = wl_event_loop_add_signal(server.loop, SIGINT, handle_term, &server);
-	server.stats_timer = wl_event_loop_add_timer(server.loop, handle_stats_timer, &server);
-	if (!sigchld || !sigterm || !sigint || !server.stats_timer) {
+	if (stats_path) {
+		server.stats_timer =
+			wl_event_loop_add_timer(server.loop, handle_stats_timer, &server);
+	}
+	if (!sigchld || !sigterm || !sigint || (stats_path && !server.stats_timer)) {
 		fprintf(stderr, "bridge-agent: cannot watch signals\n");
 		goto out_sources;
 	}
 	bridge_server_write_stats(&server);
-	wl_event_source_timer_update(server.stats_timer, 100);
+	if (server.stats_timer) {
+		wl_event_source_timer_update(server.stats_timer, 100);
+	}
 	bridge_log(BRIDGE_LOG_INFO, "listening on WAYLAND_DISPLAY=%s", socket);
 	if (app_argv && !spawn_app(&server, socket, app_argv)) {
 		goto out_sources;
