@@ -99,6 +99,11 @@ static int handle_domain(int fd, uint32_t mask, void *data)
 
 /* --- protocol events ---------------------------------------------------- */
 
+static uint32_t limit(uint32_t value)
+{
+	return value == 0 || value > INT32_MAX ? INT32_MAX : value;
+}
+
 static void bridge_handle_welcome(void *data, struct wgb_bridge *bridge, uint32_t version,
 	uint32_t capabilities, uint32_t max_width, uint32_t max_height, uint32_t max_windows,
 	uint32_t max_pages)
@@ -110,13 +115,15 @@ static void bridge_handle_welcome(void *data, struct wgb_bridge *bridge, uint32_
 		bridge_link_schedule_lost(link, "version mismatch");
 		return;
 	}
+	/* a limit of 0 would allow nothing at all: read it as none; and keep
+	 * them within int for the comparisons with sizes and counts */
 	link->limits = (struct bridge_link_limits){
 		.version = version,
 		.capabilities = capabilities,
-		.max_width = max_width,
-		.max_height = max_height,
-		.max_windows = max_windows,
-		.max_pages = max_pages,
+		.max_width = limit(max_width),
+		.max_height = limit(max_height),
+		.max_windows = limit(max_windows),
+		.max_pages = limit(max_pages),
 	};
 	link->ready = true;
 	link->backoff_ms = BACKOFF_MIN_MS;
