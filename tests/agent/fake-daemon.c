@@ -734,8 +734,9 @@ static void bridge_get_seat(struct wl_client *client, struct wl_resource *resour
 		return;
 	}
 	wl_resource_set_implementation(daemon->seat, &seat_impl, daemon, seat_resource_destroy);
-	wgb_seat_send_capabilities(
-		daemon->seat, WGB_SEAT_CAPABILITY_POINTER | WGB_SEAT_CAPABILITY_KEYBOARD);
+	wgb_seat_send_capabilities(daemon->seat, WGB_SEAT_CAPABILITY_POINTER |
+							 WGB_SEAT_CAPABILITY_KEYBOARD |
+							 WGB_SEAT_CAPABILITY_TOUCH);
 	send_keymap(daemon->seat);
 	wgb_seat_send_repeat_info(daemon->seat, 25, 600);
 }
@@ -1156,6 +1157,19 @@ void fake_daemon_pointer_button(struct fake_daemon *daemon, uint32_t button, boo
 	if (daemon->seat) {
 		wgb_seat_send_pointer_button(daemon->seat, (uint32_t)now_ms(), button, pressed);
 		wgb_seat_send_pointer_frame(daemon->seat);
+	}
+}
+
+void fake_daemon_touch(
+	struct fake_daemon *daemon, struct fake_window *window, int32_t id, double x, double y)
+{
+	if (daemon->seat) {
+		uint32_t t = (uint32_t)now_ms();
+		wgb_seat_send_touch_down(daemon->seat, t, window->resource, id,
+			wl_fixed_from_double(x), wl_fixed_from_double(y));
+		wgb_seat_send_touch_frame(daemon->seat);
+		wgb_seat_send_touch_up(daemon->seat, t + 1, id);
+		wgb_seat_send_touch_frame(daemon->seat);
 	}
 }
 

@@ -103,6 +103,9 @@ void fake_daemon_pointer_enter(
 	struct fake_daemon *daemon, struct fake_window *window, double x, double y);
 void fake_daemon_pointer_motion(struct fake_daemon *daemon, double x, double y);
 void fake_daemon_pointer_button(struct fake_daemon *daemon, uint32_t button, bool pressed);
+/* A tap: touch down at X, Y of WINDOW, then up. */
+void fake_daemon_touch(
+	struct fake_daemon *daemon, struct fake_window *window, int32_t id, double x, double y);
 /* the cursor buffers the agent set, counted */
 int64_t fake_daemon_cursor_sets(struct fake_daemon *daemon);
 

@@ -33,6 +33,7 @@
 #define INPUT_BAD 0xffffff00u     /* an event came without what it needs */
 #define INPUT_CLICK 0xff000000u   /* a 10x10 square at each button press */
 #define INPUT_CURSOR 0xffff0000u  /* the cursor image, 16x16, hotspot 3,4 */
+#define INPUT_TOUCH 0xff808080u   /* a 6x6 square where a touch went down */
 
 /* Opaque background, a function of place. */
 static inline uint32_t pattern_background(int x, int y)

@@ -13,7 +13,8 @@
  *   test-client input
  *       one PATTERN_W x PATTERN_H window whose color shows the input it got
  *       (pattern.h INPUT_*; focus counts only with a French keymap, the
- *       fake daemon's); sets a cursor on pointer enter.
+ *       fake daemon's); sets a cursor on pointer enter; draws where a
+ *       touch goes down once the seat has touch.
  *   test-client bad
  *       shows a window, then breaks the protocol (acks a configure that was
  *       never sent); the compositor must end this client only.
@@ -591,6 +592,7 @@ struct input {
 	struct wl_buffer *cursor_buffer;
 	bool keymap;
 	double px, py;
+	struct wl_touch *touch;
 };
 
 static void input_paint(struct input *in, uint32_t color)
@@ -737,6 +739,65 @@ static const struct wl_pointer_listener pointer_listener = {
 	.axis_discrete = ptr_axis_discrete,
 };
 
+static void touch_down(void *data, struct wl_touch *t, uint32_t serial, uint32_t time,
+	struct wl_surface *surface, int32_t id, wl_fixed_t x, wl_fixed_t y)
+{
+	struct input *in = data;
+	int x0 = wl_fixed_to_int(x), y0 = wl_fixed_to_int(y);
+	for (int j = y0; j < y0 + 6 && j < PATTERN_H; j++) {
+		for (int i = x0; i < x0 + 6 && i < PATTERN_W; i++) {
+			in->pixels[j * PATTERN_W + i] =
+				surface == in->surface ? INPUT_TOUCH : INPUT_BAD;
+		}
+	}
+	wl_surface_attach(in->surface, in->buffer, 0, 0);
+	wl_surface_damage_buffer(in->surface, x0, y0, 6, 6);
+	wl_surface_commit(in->surface);
+}
+
+static void touch_up(void *data, struct wl_touch *t, uint32_t serial, uint32_t time, int32_t id)
+{
+}
+
+static void touch_motion(
+	void *data, struct wl_touch *t, uint32_t time, int32_t id, wl_fixed_t x, wl_fixed_t y)
+{
+}
+
+static void touch_frame(void *data, struct wl_touch *t)
+{
+}
+
+static void touch_cancel(void *data, struct wl_touch *t)
+{
+}
+
+static const struct wl_touch_listener touch_listener = {
+	.down = touch_down,
+	.up = touch_up,
+	.motion = touch_motion,
+	.frame = touch_frame,
+	.cancel = touch_cancel,
+};
+
+static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct input *in = data;
+	if ((caps & WL_SEAT_CAPABILITY_TOUCH) && !in->touch) {
+		in->touch = wl_seat_get_touch(seat);
+		wl_touch_add_listener(in->touch, &touch_listener, in);
+	}
+}
+
+static void seat_name(void *data, struct wl_seat *seat, const char *name)
+{
+}
+
+static const struct wl_seat_listener seat_listener = {
+	.capabilities = seat_capabilities,
+	.name = seat_name,
+};
+
 static int run_input(struct client *c)
 {
 	if (!c->seat) {
@@ -754,6 +815,7 @@ static int run_input(struct client *c)
 	wl_surface_commit(in.cursor);
 	wl_keyboard_add_listener(wl_seat_get_keyboard(c->seat), &keyboard_listener, &in);
 	wl_pointer_add_listener(wl_seat_get_pointer(c->seat), &pointer_listener, &in);
+	wl_seat_add_listener(c->seat, &seat_listener, &in);
 	input_paint(&in, INPUT_IDLE);
 	while (!c->closed) {
 		if (wl_display_dispatch(c->display) < 0) {

@@ -1,7 +1,7 @@
 /*
  * Input from dom0 reaches the app: keyboard focus with the daemon's keymap,
- * a key, a pointer position in window coordinates and a button; and the
- * cursor the app sets comes back to the daemon.
+ * a key, a pointer position in window coordinates and a button, a touch;
+ * and the cursor the app sets comes back to the daemon.
  */
 #include <stdio.h>
 #include <sys/wait.h>
@@ -12,11 +12,16 @@
 struct want {
 	uint32_t color; /* every pixel */
 	int click_x, click_y;
+	int touch_x, touch_y;
 };
 
 static uint32_t expected(int x, int y, void *data)
 {
 	const struct want *want = data;
+	if (want->touch_x >= 0 && x >= want->touch_x && x < want->touch_x + 6 &&
+		y >= want->touch_y && y < want->touch_y + 6) {
+		return INPUT_TOUCH;
+	}
 	if (want->click_x >= 0 && x >= want->click_x && x < want->click_x + 10 &&
 		y >= want->click_y && y < want->click_y + 10) {
 		return INPUT_CLICK;
@@ -43,7 +48,7 @@ int main(void)
 	char *app[] = {(char *)testenv_client_path(), "input", NULL};
 	pid_t agent = testenv_spawn_agent(&env, app);
 
-	struct want want = {.color = INPUT_IDLE, .click_x = -1};
+	struct want want = {.color = INPUT_IDLE, .click_x = -1, .touch_x = -1};
 	CHECK(agent_test_wait(daemon, 10000, shows, &want));
 	struct fake_window *w = agent_test_toplevel(daemon);
 
@@ -64,6 +69,13 @@ int main(void)
 	want.click_y = 33;
 	bool ok = agent_test_wait(daemon, 5000, shows, &want);
 	agent_test_compare(w, expected, &want, "input");
+	CHECK(ok);
+
+	fake_daemon_touch(daemon, w, 7, 120.75, 80.5);
+	want.touch_x = 120;
+	want.touch_y = 80;
+	ok = agent_test_wait(daemon, 5000, shows, &want);
+	agent_test_compare(w, expected, &want, "input-touch");
 	CHECK(ok);
 
 	CHECK_EQ(fake_daemon_get_stats(daemon)->protocol_errors, 0);
