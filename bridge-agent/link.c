@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
 
@@ -25,10 +26,24 @@
 #define BACKOFF_MAX_MS 2000
 #define ORPHAN_POLL_MS 20
 
+/* Backends that cannot tell whether the peer still maps a page (xen):
+ * a dead daemon's mappings go with its process within milliseconds; a
+ * second is given before the pages are unshared, and what is still mapped
+ * then goes through the kernel's (counted) deferred path. */
+#define ORPHAN_GRACE_MS 1000
+
 struct bridge_orphan {
 	struct grantlink_share *share;
+	int64_t since_ms;
 	struct wl_list link; /* bridge_link::orphans */
 };
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static uint32_t wl_mask(short events)
 {
@@ -57,8 +72,8 @@ static void check_orphans(struct bridge_link *link)
 	struct bridge_orphan *orphan, *tmp;
 	wl_list_for_each_safe(orphan, tmp, &link->orphans, link)
 	{
-		/* -1: the backend cannot tell; the kernel defers for us then */
-		if (grantlink_share_get_peer_mapped(orphan->share) > 0) {
+		ssize_t mapped = grantlink_share_get_peer_mapped(orphan->share);
+		if (mapped > 0 || (mapped < 0 && now_ms() - orphan->since_ms < ORPHAN_GRACE_MS)) {
 			continue;
 		}
 		grantlink_share_destroy(orphan->share);
@@ -79,6 +94,7 @@ void bridge_link_adopt_orphan(struct bridge_link *link, struct grantlink_share *
 		return;
 	}
 	orphan->share = share;
+	orphan->since_ms = now_ms();
 	wl_list_insert(link->orphans.prev, &orphan->link);
 	check_orphans(link);
 }
