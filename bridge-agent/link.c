@@ -25,6 +25,7 @@
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
 #define ORPHAN_POLL_MS 20
+#define DRAIN_TIMEOUT_MS 2000
 
 /* Backends that cannot tell whether the peer still maps a page (xen):
  * a dead daemon's mappings go with its process within milliseconds; a
@@ -279,6 +280,42 @@ void bridge_link_flush(struct bridge_link *link)
 	}
 	wl_event_source_fd_update(link->remote_source, mask);
 	pump(link);
+}
+
+bool bridge_link_drain(struct bridge_link *link)
+{
+	if (!link->remote || link->lost) {
+		return false;
+	}
+	int64_t deadline = now_ms() + DRAIN_TIMEOUT_MS;
+	for (;;) {
+		if (wl_display_flush(link->remote) >= 0) {
+			pump(link);
+			return !link->lost;
+		}
+		if (errno != EAGAIN) {
+			remote_failed(link);
+			return false;
+		}
+		/* dom0 reads slower than we write: move bytes until it took
+		 * enough, for a while */
+		int64_t left = deadline - now_ms();
+		if (left <= 0) {
+			bridge_link_schedule_lost(link, "dom0 stopped reading");
+			return false;
+		}
+		struct pollfd pfd[2] = {
+			{.fd = grantlink_get_fd(link->gl),
+				.events = grantlink_get_events(link->gl)},
+			{.fd = link->stream_fd,
+				.events = grantlink_pump_get_stream_events(link->pump)},
+		};
+		poll(pfd, 2, left < 50 ? (int)left : 50);
+		pump(link);
+		if (link->lost) {
+			return false;
+		}
+	}
 }
 
 /* --- connect and lose --------------------------------------------------- */

@@ -78,6 +78,12 @@ bool bridge_link_start(struct bridge_link *link);
 /* Sends what the agent queued; call before the event loop sleeps. */
 void bridge_link_flush(struct bridge_link *link);
 
+/* Sends everything queued, waiting (a bounded while) when dom0 reads
+ * slower than we write. libwayland's client cannot queue more than 4 KiB
+ * and fails for good when its socket is full, so anything that writes a
+ * burst drains first. False when the link is gone or going. */
+bool bridge_link_drain(struct bridge_link *link);
+
 /* Takes a share whose pool died with the link; it is unshared once the old
  * daemon can no longer map it. */
 void bridge_link_adopt_orphan(struct bridge_link *link, struct grantlink_share *share);

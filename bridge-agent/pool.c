@@ -146,6 +146,10 @@ struct bridge_pool *bridge_pool_create(
 	wgb_pool_add_listener(pool->proxy, &pool_listener, pool);
 	const uint32_t *refs = grantlink_share_get_refs(pool->share);
 	for (size_t done = 0; done < npages;) {
+		/* each chunk fills most of libwayland's buffer: empty it first */
+		if (!bridge_link_drain(link)) {
+			break; /* the link goes; its teardown takes the pool */
+		}
 		size_t n = npages - done < REFS_PER_MESSAGE ? npages - done : REFS_PER_MESSAGE;
 		struct wl_array array = {
 			.size = n * sizeof(uint32_t),

@@ -392,6 +392,10 @@ static void flush(struct bridge_window *window)
 	if (!window->proxy || !link->ready) {
 		return;
 	}
+	/* up to 64 damage rectangles follow: room for them first */
+	if (!bridge_link_drain(link)) {
+		return;
+	}
 	struct wlr_box geo;
 	window_geometry(window, &geo);
 	bool commit = false;
