@@ -352,7 +352,7 @@ static void window_set_title(
 	struct wl_client *client, struct wl_resource *resource, const char *title)
 {
 	struct fake_window *window = wl_resource_get_user_data(resource);
-	copy_string(window->title, sizeof(window->title), title);
+	copy_string(window->pending_title, sizeof(window->pending_title), title);
 }
 
 static void window_set_app_id(
@@ -440,6 +440,8 @@ static void window_commit(struct wl_client *client, struct wl_resource *resource
 	struct fake_window *window = wl_resource_get_user_data(resource);
 	struct fake_daemon *daemon = window->daemon;
 	window->commits++;
+	/* double-buffered like everything in wgb_window */
+	memcpy(window->title, window->pending_title, sizeof(window->title));
 	if (window->pending_attach && window->pending_buffer) {
 		struct fake_buffer *buffer = window->pending_buffer;
 		if (!buffer->pool) {

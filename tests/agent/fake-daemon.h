@@ -36,6 +36,7 @@ struct fake_window {
 	struct fake_window *parent;
 	int popup_x, popup_y, popup_w, popup_h;
 	char title[256], app_id[256];
+	char pending_title[256];
 
 	/* pending */
 	struct fake_buffer *pending_buffer;

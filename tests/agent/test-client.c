@@ -18,8 +18,8 @@
  *   test-client bad
  *       shows a window, then breaks the protocol (acks a configure that was
  *       never sent); the compositor must end this client only.
- *   test-client many COUNT
- *       COUNT 64x48 windows at once, window i in color 0xff0000ff + i; a
+ *   test-client many COUNT [WIDTH HEIGHT]
+ *       COUNT windows (default 64x48) at once, window i in color 0xff0000ff + i; a
  *       window the compositor closes goes; the client ends with the last.
  *   test-client bench FRAMES WIDTH HEIGHT
  *       FRAMES full-damage frames, each drawn when the previous one's frame
@@ -47,6 +47,8 @@
 struct client {
 	struct wl_display *display;
 	struct wl_seat *seat;
+	uint32_t seat_caps;
+	struct input *input; /* input mode */
 	struct wl_compositor *compositor;
 	struct wl_subcompositor *subcompositor;
 	struct wl_shm *shm;
@@ -154,6 +156,8 @@ static const struct wp_presentation_feedback_listener feedback_listener = {
 	.discarded = feedback_discarded,
 };
 
+static const struct wl_seat_listener seat_listener;
+
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
 	const char *interface, uint32_t version)
 {
@@ -173,6 +177,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		wl_output_add_listener(c->output, &output_listener, c);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0) {
 		c->seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
+		/* at once: capabilities come right after the bind */
+		wl_seat_add_listener(c->seat, &seat_listener, c);
 	} else if (strcmp(interface, wp_viewporter_interface.name) == 0) {
 		c->viewporter = wl_registry_bind(registry, name, &wp_viewporter_interface, 1);
 	}
@@ -490,7 +496,7 @@ static const struct xdg_toplevel_listener many_listener = {
 	.close = many_close,
 };
 
-static int run_many(struct client *c, int count)
+static int run_many(struct client *c, int count, int width, int height)
 {
 	struct many_window *windows = calloc((size_t)count, sizeof(*windows));
 	int left = count;
@@ -515,9 +521,9 @@ static int run_many(struct client *c, int count)
 				die("display gone");
 			}
 		}
-		wl_surface_attach(
-			mw->w.surface, solid_buffer(c, 64, 48, 0xff0000ffu + (uint32_t)i), 0, 0);
-		wl_surface_damage_buffer(mw->w.surface, 0, 0, 64, 48);
+		wl_surface_attach(mw->w.surface,
+			solid_buffer(c, width, height, 0xff0000ffu + (uint32_t)i), 0, 0);
+		wl_surface_damage_buffer(mw->w.surface, 0, 0, width, height);
 		wl_surface_commit(mw->w.surface);
 	}
 	while (left > 0) {
@@ -780,12 +786,20 @@ static const struct wl_touch_listener touch_listener = {
 	.cancel = touch_cancel,
 };
 
+static void input_take_touch(struct input *in)
+{
+	if ((in->c->seat_caps & WL_SEAT_CAPABILITY_TOUCH) && !in->touch) {
+		in->touch = wl_seat_get_touch(in->c->seat);
+		wl_touch_add_listener(in->touch, &touch_listener, in);
+	}
+}
+
 static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
 {
-	struct input *in = data;
-	if ((caps & WL_SEAT_CAPABILITY_TOUCH) && !in->touch) {
-		in->touch = wl_seat_get_touch(seat);
-		wl_touch_add_listener(in->touch, &touch_listener, in);
+	struct client *c = data;
+	c->seat_caps = caps;
+	if (c->input) {
+		input_take_touch(c->input);
 	}
 }
 
@@ -815,7 +829,8 @@ static int run_input(struct client *c)
 	wl_surface_commit(in.cursor);
 	wl_keyboard_add_listener(wl_seat_get_keyboard(c->seat), &keyboard_listener, &in);
 	wl_pointer_add_listener(wl_seat_get_pointer(c->seat), &pointer_listener, &in);
-	wl_seat_add_listener(c->seat, &seat_listener, &in);
+	c->input = &in;
+	input_take_touch(&in);
 	input_paint(&in, INPUT_IDLE);
 	while (!c->closed) {
 		if (wl_display_dispatch(c->display) < 0) {
@@ -844,7 +859,8 @@ int main(int argc, char *argv[])
 	} else if (strcmp(argv[1], "bench") == 0 && argc >= 5) {
 		status = run_bench(&c, count, atoi(argv[3]), atoi(argv[4]));
 	} else if (strcmp(argv[1], "many") == 0) {
-		status = run_many(&c, count);
+		status = run_many(
+			&c, count, argc > 4 ? atoi(argv[3]) : 64, argc > 4 ? atoi(argv[4]) : 48);
 	} else if (strcmp(argv[1], "churn") == 0) {
 		status = run_churn(&c, count);
 	} else {
