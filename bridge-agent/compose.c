@@ -11,6 +11,7 @@
 
 #include "compose.h"
 #include "log.h"
+#include "texture.h"
 
 struct compose_ctx {
 	pixman_image_t *dst;
@@ -43,7 +44,7 @@ static void compose_surface(struct wlr_surface *surface, int sx, int sy, void *d
 	if (!texture || w <= 0 || h <= 0) {
 		return;
 	}
-	pixman_image_t *src = wlr_pixman_texture_get_image(texture);
+	pixman_image_t *src = bridge_texture_get_image(texture);
 	if (!src) {
 		return;
 	}

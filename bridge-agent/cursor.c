@@ -13,6 +13,7 @@
 #include "cursor.h"
 #include "link.h"
 #include "log.h"
+#include "texture.h"
 #include "pool.h"
 #include "server.h"
 #include "wl-grant-bridge-client-protocol.h"
@@ -38,7 +39,7 @@ static void flush(struct bridge_cursor *cursor)
 	}
 	struct wlr_texture *texture =
 		cursor->surface ? wlr_surface_get_texture(cursor->surface) : NULL;
-	pixman_image_t *image = texture ? wlr_pixman_texture_get_image(texture) : NULL;
+	pixman_image_t *image = texture ? bridge_texture_get_image(texture) : NULL;
 	if (!image) {
 		wgb_seat_set_cursor(cursor->seat, NULL, 0, 0);
 		cursor->dirty = false;

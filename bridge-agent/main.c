@@ -30,6 +30,7 @@
 
 #include "link.h"
 #include "log.h"
+#include "texture.h"
 #include "output.h"
 #include "pool.h"
 #include "seat.h"
@@ -382,7 +383,8 @@ int main(int argc, char *argv[])
 	}
 
 	server.backend = wlr_headless_backend_create(server.display);
-	server.renderer = server.backend ? wlr_pixman_renderer_create() : NULL;
+	server.renderer =
+		server.backend ? bridge_renderer_create(wlr_pixman_renderer_create()) : NULL;
 	if (!server.renderer || !wlr_renderer_init_wl_display(server.renderer, server.display)) {
 		fprintf(stderr, "bridge-agent: cannot set up the headless backend\n");
 		goto out_link;

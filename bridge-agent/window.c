@@ -10,10 +10,10 @@
  * (a subsurface moved, mapped or unmapped, the geometry moved) is full
  * damage.
  *
- * Client buffers stay with wlroots (the surface's texture is the client's
- * shm buffer, released on the client's next commit): the composer needs
- * them to redraw a stale buffer or to re-send a window after the daemon
- * restarted.
+ * A surface's texture is the agent's copy of what the client drew
+ * (texture.c), so the client has its buffer back as soon as its commit
+ * was copied, and the composer can still redraw a stale buffer, a moved
+ * subsurface, or a whole window after the daemon restarted.
  */
 #include <stdlib.h>
 #include <string.h>
