@@ -9,7 +9,8 @@
  *       last frame was shown. "feedback" asks presentation feedback for
  *       every frame and exits with 4 unless most were presented;
  *       "output=WxH" exits with 5 unless the compositor's wl_output has
- *       that mode.
+ *       that mode; "release" exits with 6 unless each frame's buffer was
+ *       released before that frame was shown.
  *   test-client input
  *       one PATTERN_W x PATTERN_H window whose color shows the input it got
  *       (pattern.h INPUT_*; focus counts only with a French keymap, the
@@ -58,6 +59,8 @@ struct client {
 	struct wl_output *output;
 	int output_w, output_h;
 	int presented, discarded;
+	bool released;
+	int late_releases;
 	bool configured, closed, frame_done;
 	uint32_t *root_pixels;
 };
@@ -335,7 +338,15 @@ static int run_churn(struct client *c, int count)
 	return 0;
 }
 
-static bool want_feedback;
+static bool want_feedback, want_release;
+
+static void buffer_release(void *data, struct wl_buffer *buffer)
+{
+	struct client *c = data;
+	c->released = true;
+}
+
+static const struct wl_buffer_listener buffer_listener = {.release = buffer_release};
 
 static void draw_frame(
 	struct client *c, struct wl_surface *surface, struct wl_buffer *buffer, int n)
@@ -373,6 +384,7 @@ static int run_pattern(struct client *c, int frames, char **argv)
 	bool sub = has_word(argv, "sub"), viewport = has_word(argv, "viewport");
 	bool popup = has_word(argv, "popup"), stay = has_word(argv, "stay");
 	want_feedback = has_word(argv, "feedback");
+	want_release = has_word(argv, "release");
 	int want_w = 0, want_h = 0;
 	for (int i = 3; argv[i]; i++) {
 		if (sscanf(argv[i], "output=%dx%d", &want_w, &want_h) == 2) {
@@ -382,6 +394,7 @@ static int run_pattern(struct client *c, int frames, char **argv)
 	struct window w;
 	window_open(c, &w, "pattern");
 	struct wl_buffer *buffer = make_buffer(c, PATTERN_W, PATTERN_H, &c->root_pixels);
+	wl_buffer_add_listener(buffer, &buffer_listener, c);
 	for (int y = 0; y < PATTERN_H; y++) {
 		for (int x = 0; x < PATTERN_W; x++) {
 			c->root_pixels[y * PATTERN_W + x] = pattern_background(x, y);
@@ -444,8 +457,11 @@ static int run_pattern(struct client *c, int frames, char **argv)
 
 	/* one buffer, redrawn after each frame was shown, as simple clients do */
 	for (int n = 1; n <= frames && !c->closed; n++) {
+		c->released = false;
 		draw_frame(c, w.surface, buffer, n);
 		wait_frame(c);
+		/* the compositor copied the commit: the buffer is ours again */
+		c->late_releases += want_release && !c->released;
 	}
 	/* a title change alone, with no new content, must reach dom0 too */
 	xdg_toplevel_set_title(w.toplevel, "pattern: done");
@@ -461,6 +477,11 @@ static int run_pattern(struct client *c, int frames, char **argv)
 		fprintf(stderr, "test-client: %d of %d frames presented, %d discarded\n",
 			c->presented, frames, c->discarded);
 		return 4;
+	}
+	if (c->late_releases) {
+		fprintf(stderr, "test-client: %d frames shown before their buffer was released\n",
+			c->late_releases);
+		return 6;
 	}
 	if (want_w && (c->output_w != want_w || c->output_h != want_h)) {
 		fprintf(stderr, "test-client: output %dx%d, expected %dx%d\n", c->output_w,

@@ -48,10 +48,11 @@ int main(void)
 	testenv_init(&env, 60);
 	/* dom0 holds each buffer 30 ms: the agent must write others meanwhile */
 	struct fake_daemon *daemon = agent_test_daemon(&env, 16, 30);
-	/* the client also checks its frames were presented and dom0's output
-	 * (1920x1080 in the fake daemon) reached it: its exit status says */
+	/* the client also checks its frames were presented, its buffer came
+	 * back before each frame was shown, and dom0's output (1920x1080 in
+	 * the fake daemon) reached it: its exit status says */
 	char *app[] = {(char *)testenv_client_path(), "pattern", "20", "sub", "viewport", "popup",
-		"stay", "feedback", "output=1920x1080", NULL};
+		"stay", "feedback", "release", "output=1920x1080", NULL};
 	pid_t agent = testenv_spawn_agent(&env, app);
 
 	bool ok = agent_test_wait(daemon, 20000, shown, NULL);
