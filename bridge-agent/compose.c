@@ -5,7 +5,6 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include <wlr/render/pixman.h>
 #include <wlr/types/wlr_compositor.h>
 #include <wlr/types/wlr_surface.h>
 

@@ -7,7 +7,6 @@
  */
 #include <stdlib.h>
 #include <wayland-client.h>
-#include <wlr/render/pixman.h>
 #include <wlr/types/wlr_surface.h>
 
 #include "cursor.h"

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <time.h>
 #include <wayland-client.h>
-#include <wlr/render/pixman.h>
 #include <wlr/types/wlr_compositor.h>
 #include <wlr/types/wlr_presentation_time.h>
 #include <wlr/types/wlr_surface.h>
