@@ -7,12 +7,12 @@
  */
 #include <stdlib.h>
 #include <wayland-client.h>
-#include <wlr/render/pixman.h>
 #include <wlr/types/wlr_surface.h>
 
 #include "cursor.h"
 #include "link.h"
 #include "log.h"
+#include "texture.h"
 #include "pool.h"
 #include "server.h"
 #include "wl-grant-bridge-client-protocol.h"
@@ -38,10 +38,16 @@ static void flush(struct bridge_cursor *cursor)
 	}
 	struct wlr_texture *texture =
 		cursor->surface ? wlr_surface_get_texture(cursor->surface) : NULL;
-	pixman_image_t *image = texture ? wlr_pixman_texture_get_image(texture) : NULL;
+	pixman_image_t *image = texture ? bridge_texture_get_image(texture) : NULL;
 	if (!image) {
 		wgb_seat_set_cursor(cursor->seat, NULL, 0, 0);
 		cursor->dirty = false;
+		/* no cursor image: its pages go back */
+		wl_list_remove(&cursor->pool_ready.link);
+		wl_list_init(&cursor->pool_ready.link);
+		bridge_pool_retire(cursor->pool);
+		cursor->pool = NULL;
+		cursor->front = NULL;
 		return;
 	}
 	int w = pixman_image_get_width(image), h = pixman_image_get_height(image);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
 
@@ -24,11 +25,26 @@
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
 #define ORPHAN_POLL_MS 20
+#define DRAIN_TIMEOUT_MS 2000
+
+/* Backends that cannot tell whether the peer still maps a page (xen):
+ * a dead daemon's mappings go with its process within milliseconds; a
+ * second is given before the pages are unshared, and what is still mapped
+ * then goes through the kernel's (counted) deferred path. */
+#define ORPHAN_GRACE_MS 1000
 
 struct bridge_orphan {
 	struct grantlink_share *share;
+	int64_t since_ms;
 	struct wl_list link; /* bridge_link::orphans */
 };
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static uint32_t wl_mask(short events)
 {
@@ -57,8 +73,8 @@ static void check_orphans(struct bridge_link *link)
 	struct bridge_orphan *orphan, *tmp;
 	wl_list_for_each_safe(orphan, tmp, &link->orphans, link)
 	{
-		/* -1: the backend cannot tell; the kernel defers for us then */
-		if (grantlink_share_get_peer_mapped(orphan->share) > 0) {
+		ssize_t mapped = grantlink_share_get_peer_mapped(orphan->share);
+		if (mapped > 0 || (mapped < 0 && now_ms() - orphan->since_ms < ORPHAN_GRACE_MS)) {
 			continue;
 		}
 		grantlink_share_destroy(orphan->share);
@@ -79,6 +95,7 @@ void bridge_link_adopt_orphan(struct bridge_link *link, struct grantlink_share *
 		return;
 	}
 	orphan->share = share;
+	orphan->since_ms = now_ms();
 	wl_list_insert(link->orphans.prev, &orphan->link);
 	check_orphans(link);
 }
@@ -99,6 +116,11 @@ static int handle_domain(int fd, uint32_t mask, void *data)
 
 /* --- protocol events ---------------------------------------------------- */
 
+static uint32_t limit(uint32_t value)
+{
+	return value == 0 || value > INT32_MAX ? INT32_MAX : value;
+}
+
 static void bridge_handle_welcome(void *data, struct wgb_bridge *bridge, uint32_t version,
 	uint32_t capabilities, uint32_t max_width, uint32_t max_height, uint32_t max_windows,
 	uint32_t max_pages)
@@ -110,13 +132,15 @@ static void bridge_handle_welcome(void *data, struct wgb_bridge *bridge, uint32_
 		bridge_link_schedule_lost(link, "version mismatch");
 		return;
 	}
+	/* a limit of 0 would allow nothing at all: read it as none; and keep
+	 * them within int for the comparisons with sizes and counts */
 	link->limits = (struct bridge_link_limits){
 		.version = version,
 		.capabilities = capabilities,
-		.max_width = max_width,
-		.max_height = max_height,
-		.max_windows = max_windows,
-		.max_pages = max_pages,
+		.max_width = limit(max_width),
+		.max_height = limit(max_height),
+		.max_windows = limit(max_windows),
+		.max_pages = limit(max_pages),
 	};
 	link->ready = true;
 	link->backoff_ms = BACKOFF_MIN_MS;
@@ -256,6 +280,42 @@ void bridge_link_flush(struct bridge_link *link)
 	}
 	wl_event_source_fd_update(link->remote_source, mask);
 	pump(link);
+}
+
+bool bridge_link_drain(struct bridge_link *link)
+{
+	if (!link->remote || link->lost) {
+		return false;
+	}
+	int64_t deadline = now_ms() + DRAIN_TIMEOUT_MS;
+	for (;;) {
+		if (wl_display_flush(link->remote) >= 0) {
+			pump(link);
+			return !link->lost;
+		}
+		if (errno != EAGAIN) {
+			remote_failed(link);
+			return false;
+		}
+		/* dom0 reads slower than we write: move bytes until it took
+		 * enough, for a while */
+		int64_t left = deadline - now_ms();
+		if (left <= 0) {
+			bridge_link_schedule_lost(link, "dom0 stopped reading");
+			return false;
+		}
+		struct pollfd pfd[2] = {
+			{.fd = grantlink_get_fd(link->gl),
+				.events = grantlink_get_events(link->gl)},
+			{.fd = link->stream_fd,
+				.events = grantlink_pump_get_stream_events(link->pump)},
+		};
+		poll(pfd, 2, left < 50 ? (int)left : 50);
+		pump(link);
+		if (link->lost) {
+			return false;
+		}
+	}
 }
 
 /* --- connect and lose --------------------------------------------------- */
@@ -456,6 +516,7 @@ struct bridge_link *bridge_link_create(
 	wl_list_init(&link->orphans);
 	wl_signal_init(&link->events.up);
 	wl_signal_init(&link->events.down);
+	wl_signal_init(&link->events.room);
 	link->path = strdup(config->path);
 	if (!link->path) {
 		fprintf(stderr, "bridge-agent: out of memory\n");

@@ -61,6 +61,8 @@ struct bridge_link {
 	struct {
 		struct wl_signal up;   /* welcome came */
 		struct wl_signal down; /* the link is going; drop every proxy */
+		/* a pool or window went: room under the daemon's limits again */
+		struct wl_signal room;
 	} events;
 };
 
@@ -75,6 +77,12 @@ bool bridge_link_start(struct bridge_link *link);
 
 /* Sends what the agent queued; call before the event loop sleeps. */
 void bridge_link_flush(struct bridge_link *link);
+
+/* Sends everything queued, waiting (a bounded while) when dom0 reads
+ * slower than we write. libwayland's client cannot queue more than 4 KiB
+ * and fails for good when its socket is full, so anything that writes a
+ * burst drains first. False when the link is gone or going. */
+bool bridge_link_drain(struct bridge_link *link);
 
 /* Takes a share whose pool died with the link; it is unshared once the old
  * daemon can no longer map it. */

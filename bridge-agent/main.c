@@ -30,12 +30,14 @@
 
 #include "link.h"
 #include "log.h"
+#include "texture.h"
 #include "output.h"
 #include "pool.h"
 #include "seat.h"
 #include "server.h"
 #include "stats.h"
 #include "window.h"
+#include "xdg_shell.h"
 
 #define EXIT_USAGE 2
 
@@ -111,7 +113,18 @@ void bridge_server_write_stats(struct bridge_server *server)
 		{"reconnects", server->link->reconnects},
 		{"link_up", server->link->ready},
 	};
-	bridge_stats_write(server->stats_path, stats, sizeof(stats) / sizeof(stats[0]));
+	/* rewritten only when a value changed */
+	static int64_t last[sizeof(stats) / sizeof(stats[0])];
+	static bool written;
+	bool same = written;
+	for (size_t i = 0; i < sizeof(stats) / sizeof(stats[0]); i++) {
+		same = same && last[i] == stats[i].value;
+		last[i] = stats[i].value;
+	}
+	if (!same) {
+		written = bridge_stats_write(
+			server->stats_path, stats, sizeof(stats) / sizeof(stats[0]));
+	}
 }
 
 static int handle_stats_timer(void *data)
@@ -214,11 +227,14 @@ static void drain(struct bridge_server *server)
 {
 	wl_display_destroy_clients(server->display);
 	int64_t deadline = now_ms() + DRAIN_MS;
-	while (server->link->ready && !wl_list_empty(&server->link->pools)) {
+	struct bridge_link *link = server->link;
+	/* pools of a live link wait for `unmapped`; shares a lost link left
+	 * behind wait until the old daemon no longer maps them */
+	while ((link->ready && !wl_list_empty(&link->pools)) || !wl_list_empty(&link->orphans)) {
 		int64_t left = deadline - now_ms();
 		if (left <= 0) {
 			bridge_log(BRIDGE_LOG_ERROR, "dom0 did not unmap %d pools in time",
-				wl_list_length(&server->link->pools));
+				wl_list_length(&link->pools) + wl_list_length(&link->orphans));
 			break;
 		}
 		wl_event_loop_dispatch_idle(server->loop);
@@ -367,7 +383,8 @@ int main(int argc, char *argv[])
 	}
 
 	server.backend = wlr_headless_backend_create(server.display);
-	server.renderer = server.backend ? wlr_pixman_renderer_create() : NULL;
+	server.renderer =
+		server.backend ? bridge_renderer_create(wlr_pixman_renderer_create()) : NULL;
 	if (!server.renderer || !wlr_renderer_init_wl_display(server.renderer, server.display)) {
 		fprintf(stderr, "bridge-agent: cannot set up the headless backend\n");
 		goto out_link;
@@ -423,13 +440,18 @@ int main(int argc, char *argv[])
 	sigchld = wl_event_loop_add_signal(server.loop, SIGCHLD, handle_sigchld, &server);
 	sigterm = wl_event_loop_add_signal(server.loop, SIGTERM, handle_term, &server);
 	sigint = wl_event_loop_add_signal(server.loop, SIGINT, handle_term, &server);
-	server.stats_timer = wl_event_loop_add_timer(server.loop, handle_stats_timer, &server);
-	if (!sigchld || !sigterm || !sigint || !server.stats_timer) {
+	if (stats_path) {
+		server.stats_timer =
+			wl_event_loop_add_timer(server.loop, handle_stats_timer, &server);
+	}
+	if (!sigchld || !sigterm || !sigint || (stats_path && !server.stats_timer)) {
 		fprintf(stderr, "bridge-agent: cannot watch signals\n");
 		goto out_sources;
 	}
 	bridge_server_write_stats(&server);
-	wl_event_source_timer_update(server.stats_timer, 100);
+	if (server.stats_timer) {
+		wl_event_source_timer_update(server.stats_timer, 100);
+	}
 	bridge_log(BRIDGE_LOG_INFO, "listening on WAYLAND_DISPLAY=%s", socket);
 	if (app_argv && !spawn_app(&server, socket, app_argv)) {
 		goto out_sources;
@@ -456,8 +478,15 @@ int main(int argc, char *argv[])
 
 out_sources:
 	if (server.child > 0) {
+		/* the app goes with us: asked first, then made to */
 		kill(server.child, SIGTERM);
-		waitpid(server.child, NULL, 0);
+		for (int i = 0; i < 100 && waitpid(server.child, NULL, WNOHANG) == 0; i++) {
+			usleep(20000);
+		}
+		if (waitpid(server.child, NULL, WNOHANG) == 0) {
+			kill(server.child, SIGKILL);
+			waitpid(server.child, NULL, 0);
+		}
 	}
 	if (server.stats_timer) {
 		wl_event_source_remove(server.stats_timer);

@@ -72,7 +72,9 @@ static void pool_handle_unmapped(void *data, struct wgb_pool *proxy)
 	/* the one place where a pool's grants end in normal operation */
 	grantlink_share_destroy(pool->share);
 	pool->share = NULL;
+	struct bridge_link *link = pool->link;
 	pool_free(pool);
+	wl_signal_emit(&link->events.room, link);
 }
 
 static const struct wgb_pool_listener pool_listener = {
@@ -95,6 +97,10 @@ struct bridge_pool *bridge_pool_create(
 	size_t size = span * (size_t)nbuffers;
 	if (size > UINT32_MAX) {
 		errno = EOVERFLOW;
+		return NULL;
+	}
+	if (bridge_pools_pages(link) + size / GRANTLINK_PAGE_SIZE > link->limits.max_pages) {
+		errno = ENOSPC;
 		return NULL;
 	}
 	struct bridge_pool *pool = calloc(1, sizeof(*pool));
@@ -140,6 +146,10 @@ struct bridge_pool *bridge_pool_create(
 	wgb_pool_add_listener(pool->proxy, &pool_listener, pool);
 	const uint32_t *refs = grantlink_share_get_refs(pool->share);
 	for (size_t done = 0; done < npages;) {
+		/* each chunk fills most of libwayland's buffer: empty it first */
+		if (!bridge_link_drain(link)) {
+			break; /* the link goes; its teardown takes the pool */
+		}
 		size_t n = npages - done < REFS_PER_MESSAGE ? npages - done : REFS_PER_MESSAGE;
 		struct wl_array array = {
 			.size = n * sizeof(uint32_t),
@@ -237,4 +247,15 @@ void bridge_pools_link_down(struct bridge_link *link)
 size_t bridge_pools_count(struct bridge_link *link)
 {
 	return (size_t)wl_list_length(&link->pools);
+}
+
+size_t bridge_pools_pages(struct bridge_link *link)
+{
+	size_t pages = 0;
+	struct bridge_pool *pool;
+	wl_list_for_each(pool, &link->pools, link_node)
+	{
+		pages += grantlink_share_get_npages(pool->share);
+	}
+	return pages;
 }

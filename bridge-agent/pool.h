@@ -43,7 +43,9 @@ struct bridge_pool {
 	} events;
 };
 
-/* NULL when the pages cannot be shared or the pool exceeds the limits. */
+/* NULL when the pages cannot be shared or the pool would take the guest
+ * past the daemon's max_pages (errno ENOSPC; the link's `room` event tells
+ * when pages come back). */
 struct bridge_pool *bridge_pool_create(
 	struct bridge_link *link, int width, int height, int nbuffers);
 /* Destroys the buffers and asks the daemon to let go; the pool frees itself
@@ -57,7 +59,9 @@ struct bridge_buffer *bridge_pool_get_free(struct bridge_pool *pool, struct brid
 /* The link went away: every pool drops its proxies and hands its share to
  * the link's orphans. */
 void bridge_pools_link_down(struct bridge_link *link);
-/* Live pools and pages, for the stats. */
+/* Live pools, for the stats. */
 size_t bridge_pools_count(struct bridge_link *link);
+/* Pages of all pools the daemon may map now (retiring ones included). */
+size_t bridge_pools_pages(struct bridge_link *link);
 
 #endif

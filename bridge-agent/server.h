@@ -47,8 +47,4 @@ struct bridge_server {
 /* Writes the stats file now if one was asked for. */
 void bridge_server_write_stats(struct bridge_server *server);
 
-/* xdg_shell.c */
-void bridge_xdg_shell_init(struct bridge_server *server);
-void bridge_xdg_shell_finish(struct bridge_server *server);
-
 #endif

@@ -10,21 +10,21 @@
  * (a subsurface moved, mapped or unmapped, the geometry moved) is full
  * damage.
  *
- * Client buffers stay with wlroots (the surface's texture is the client's
- * shm buffer, released on the client's next commit): the composer needs
- * them to redraw a stale buffer or to re-send a window after the daemon
- * restarted.
+ * A surface's texture is the agent's copy of what the client drew
+ * (texture.c), so the client has its buffer back as soon as its commit
+ * was copied, and the composer can still redraw a stale buffer, a moved
+ * subsurface, or a whole window after the daemon restarted.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <wayland-client.h>
-#include <wlr/render/pixman.h>
 #include <wlr/types/wlr_compositor.h>
 #include <wlr/types/wlr_presentation_time.h>
 #include <wlr/types/wlr_surface.h>
 #include <wlr/types/wlr_xdg_shell.h>
 
+#include "compose.h"
 #include "link.h"
 #include "log.h"
 #include "output.h"
@@ -49,7 +49,8 @@ struct window_feedback {
 	struct wl_list link; /* bridge_window::frame_feedbacks or next_feedbacks */
 };
 
-static struct wl_listener link_up, link_down;
+static struct wl_listener link_up, link_down, link_room;
+static struct wl_event_source *retry_idle;
 
 static void schedule_flush(struct bridge_window *window);
 static void track_surface(struct bridge_window *window, struct wlr_surface *surface);
@@ -166,118 +167,6 @@ static const struct wgb_frame_listener frame_listener = {
 	.done = frame_handle_done,
 };
 
-/* --- composing ---------------------------------------------------------- */
-
-struct compose_ctx {
-	pixman_image_t *dst;
-	pixman_region32_t *clip; /* window coordinates */
-	int ox, oy;              /* surface-tree coordinates of the window's 0,0 */
-	uint32_t hash;
-};
-
-static uint32_t hash_mix(uint32_t h, uint32_t v)
-{
-	h ^= v + 0x9e3779b9u + (h << 6) + (h >> 2);
-	return h;
-}
-
-static void hash_surface(struct wlr_surface *surface, int sx, int sy, void *data)
-{
-	struct compose_ctx *ctx = data;
-	ctx->hash = hash_mix(ctx->hash, (uint32_t)(uintptr_t)surface);
-	ctx->hash = hash_mix(ctx->hash, (uint32_t)sx);
-	ctx->hash = hash_mix(ctx->hash, (uint32_t)sy);
-	ctx->hash = hash_mix(ctx->hash, (uint32_t)surface->current.width);
-	ctx->hash = hash_mix(ctx->hash, (uint32_t)surface->current.height);
-}
-
-static void compose_surface(struct wlr_surface *surface, int sx, int sy, void *data)
-{
-	struct compose_ctx *ctx = data;
-	struct wlr_texture *texture = wlr_surface_get_texture(surface);
-	int w = surface->current.width, h = surface->current.height;
-	if (!texture || w <= 0 || h <= 0) {
-		return;
-	}
-	pixman_image_t *src = wlr_pixman_texture_get_image(texture);
-	if (!src) {
-		return;
-	}
-	int x = sx - ctx->ox, y = sy - ctx->oy;
-	pixman_region32_t region;
-	pixman_region32_init_rect(&region, x, y, (unsigned)w, (unsigned)h);
-	pixman_region32_intersect(&region, &region, ctx->clip);
-	if (!pixman_region32_not_empty(&region)) {
-		pixman_region32_fini(&region);
-		return;
-	}
-
-	/* destination pixel (x + dx, y + dy) samples buffer point
-	 * src.xy + (dx, dy) * src.size / (w, h): viewporter crop and scale,
-	 * and the buffer scale, in one transform */
-	struct wlr_fbox box;
-	wlr_surface_get_buffer_source_box(surface, &box);
-	if (surface->current.transform != WL_OUTPUT_TRANSFORM_NORMAL) {
-		static bool logged;
-		if (!logged) {
-			bridge_log(BRIDGE_LOG_ERROR, "buffer transforms are drawn untransformed");
-			logged = true;
-		}
-	}
-	bool scaled =
-		box.width != w || box.height != h || box.x != (int)box.x || box.y != (int)box.y;
-	pixman_transform_t transform;
-	pixman_transform_init_identity(&transform);
-	if (scaled) {
-		pixman_transform_init_scale(&transform, pixman_double_to_fixed(box.width / w),
-			pixman_double_to_fixed(box.height / h));
-		pixman_transform_translate(NULL, &transform, pixman_double_to_fixed(box.x),
-			pixman_double_to_fixed(box.y));
-		pixman_image_set_transform(src, &transform);
-		pixman_image_set_filter(src, PIXMAN_FILTER_BILINEAR, NULL, 0);
-		/* edge samples take the edge pixel, not transparency */
-		pixman_image_set_repeat(src, PIXMAN_REPEAT_PAD);
-	}
-	int off_x = scaled ? 0 : (int)box.x, off_y = scaled ? 0 : (int)box.y;
-
-	int n;
-	pixman_box32_t *rects = pixman_region32_rectangles(&region, &n);
-	for (int i = 0; i < n; i++) {
-		pixman_image_composite32(PIXMAN_OP_OVER, src, NULL, ctx->dst,
-			rects[i].x1 - x + off_x, rects[i].y1 - y + off_y, 0, 0, rects[i].x1,
-			rects[i].y1, rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1);
-	}
-	if (scaled) {
-		pixman_image_set_transform(src, NULL);
-		pixman_image_set_filter(src, PIXMAN_FILTER_NEAREST, NULL, 0);
-		pixman_image_set_repeat(src, PIXMAN_REPEAT_NONE);
-	}
-	pixman_region32_fini(&region);
-}
-
-static void compose(
-	struct bridge_window *window, struct bridge_buffer *buffer, const struct wlr_box *geo)
-{
-	pixman_region32_t *clip = &buffer->stale;
-	pixman_region32_intersect_rect(
-		clip, clip, 0, 0, (unsigned)geo->width, (unsigned)geo->height);
-	/* transparent first: the tree is drawn OVER it */
-	int n;
-	pixman_box32_t *rects = pixman_region32_rectangles(clip, &n);
-	pixman_color_t clear = {0, 0, 0, 0};
-	for (int i = 0; i < n; i++) {
-		pixman_image_fill_boxes(PIXMAN_OP_SRC, buffer->image, &clear, 1, &rects[i]);
-	}
-	struct compose_ctx ctx = {
-		.dst = buffer->image,
-		.clip = clip,
-		.ox = geo->x,
-		.oy = geo->y,
-	};
-	wlr_surface_for_each_surface(root_surface(window), compose_surface, &ctx);
-	pixman_region32_clear(clip);
-}
-
 /* --- the link window ---------------------------------------------------- */
 
 static void handle_pool_ready(struct wl_listener *listener, void *data)
@@ -368,6 +257,7 @@ static void send_info(struct bridge_window *window)
 	wgb_window_set_title(window->proxy, toplevel->title ? toplevel->title : "");
 	wgb_window_set_app_id(window->proxy, toplevel->app_id ? toplevel->app_id : "");
 	window->min_w = window->min_h = window->max_w = window->max_h = -1;
+	window->info_dirty = true;
 }
 
 static void send_size_limits(struct bridge_window *window)
@@ -388,11 +278,13 @@ static void send_size_limits(struct bridge_window *window)
 		wgb_window_set_min_size(window->proxy, min_w, min_h);
 		window->min_w = min_w;
 		window->min_h = min_h;
+		window->info_dirty = true;
 	}
 	if (max_w != window->max_w || max_h != window->max_h) {
 		wgb_window_set_max_size(window->proxy, max_w, max_h);
 		window->max_w = max_w;
 		window->max_h = max_h;
+		window->info_dirty = true;
 	}
 }
 
@@ -403,6 +295,15 @@ static bool link_window_create(struct bridge_window *window)
 	struct bridge_link *link = window->server->link;
 	if (window->proxy || !link->ready || !window->mapped) {
 		return window->proxy != NULL;
+	}
+	if (bridge_windows_count_on_link(window->server) >= (int)link->limits.max_windows) {
+		static bool logged;
+		if (!logged) {
+			bridge_log(BRIDGE_LOG_ERROR, "dom0 allows %u windows: more wait for room",
+				link->limits.max_windows);
+			logged = true;
+		}
+		return false;
 	}
 	if (window->parent) {
 		if (!window->parent->proxy) {
@@ -474,6 +375,9 @@ static void link_window_destroy(struct bridge_window *window, bool link_alive)
 		bridge_pool_retire(window->pool);
 	}
 	/* else the link's teardown orphans every pool */
+	if (link_alive) {
+		wl_signal_emit(&window->server->link->events.room, window->server->link);
+	}
 	window->old_pool = NULL;
 	window->pool = NULL;
 	window->front = NULL;
@@ -485,6 +389,10 @@ static void flush(struct bridge_window *window)
 {
 	struct bridge_link *link = window->server->link;
 	if (!window->proxy || !link->ready) {
+		return;
+	}
+	/* up to 64 damage rectangles follow: room for them first */
+	if (!bridge_link_drain(link)) {
 		return;
 	}
 	struct wlr_box geo;
@@ -501,10 +409,9 @@ static void flush(struct bridge_window *window)
 		return;
 	}
 
-	struct compose_ctx hctx = {.hash = hash_mix((uint32_t)geo.x, (uint32_t)geo.y)};
-	wlr_surface_for_each_surface(root_surface(window), hash_surface, &hctx);
-	if (hctx.hash != window->layout_hash) {
-		window->layout_hash = hctx.hash;
+	uint32_t hash = bridge_compose_layout_hash(root_surface(window), &geo);
+	if (hash != window->layout_hash) {
+		window->layout_hash = hash;
 		add_full_damage(window);
 	}
 
@@ -525,15 +432,21 @@ static void flush(struct bridge_window *window)
 		if (!window->pool) {
 			window->pool = bridge_pool_create(link, geo.width, geo.height, 3);
 			if (!window->pool) {
-				bridge_log_errno(BRIDGE_LOG_ERROR, "no pool for a %dx%d window",
-					geo.width, geo.height);
+				/* ENOSPC: the link's room event brings us back */
+				static int last_errno;
+				if (errno != last_errno) {
+					bridge_log_errno(BRIDGE_LOG_ERROR,
+						"no pool for a %dx%d window", geo.width,
+						geo.height);
+					last_errno = errno;
+				}
 				return;
 			}
 			wl_signal_add(&window->pool->events.ready, &window->pool_ready);
 		}
 		struct bridge_buffer *buffer = bridge_pool_get_free(window->pool, window->front);
 		if (buffer) {
-			compose(window, buffer, &geo);
+			bridge_compose(root_surface(window), &geo, buffer->image, &buffer->stale);
 			wgb_window_attach(window->proxy, buffer->proxy);
 			pixman_region32_intersect_rect(&window->damage, &window->damage, 0, 0,
 				(unsigned)geo.width, (unsigned)geo.height);
@@ -576,7 +489,10 @@ static void flush(struct bridge_window *window)
 		window->ack_pending = false;
 		commit = true;
 	}
+	/* set_* take effect at commit */
 	send_size_limits(window);
+	commit |= window->info_dirty;
+	window->info_dirty = false;
 	if (commit) {
 		wgb_window_commit(window->proxy);
 		if (window->old_pool && window->front) {
@@ -642,10 +558,6 @@ static void surface_handle_commit(struct wl_listener *listener, void *data)
 			add_damage(window, &damage);
 		}
 		pixman_region32_fini(&damage);
-	}
-	if (window->xdg->role == WLR_XDG_SURFACE_ROLE_TOPLEVEL &&
-		ws->surface == root_surface(window)) {
-		send_size_limits(window);
 	}
 	schedule_flush(window);
 }
@@ -768,7 +680,6 @@ void bridge_window_destroy(struct bridge_window *window)
 void bridge_window_update_info(struct bridge_window *window)
 {
 	send_info(window);
-	send_size_limits(window);
 	schedule_flush(window);
 }
 
@@ -804,8 +715,41 @@ static void handle_link_down(struct wl_listener *listener, void *data)
 	}
 }
 
+/* Windows that waited for room under the daemon's limits try again. */
+static void handle_retry_idle(void *data)
+{
+	struct bridge_server *server = data;
+	retry_idle = NULL;
+	if (!server->link->ready) {
+		return;
+	}
+	struct bridge_window *window;
+	wl_list_for_each(window, &server->windows, link)
+	{
+		if (!window->mapped) {
+			continue;
+		}
+		if (!window->proxy) {
+			link_window_create(window);
+		} else if (window->dirty && !window->pool) {
+			schedule_flush(window);
+		}
+	}
+}
+
+static void handle_link_room(struct wl_listener *listener, void *data)
+{
+	struct bridge_link *link = data;
+	if (!retry_idle) {
+		retry_idle =
+			wl_event_loop_add_idle(link->server->loop, handle_retry_idle, link->server);
+	}
+}
+
 void bridge_windows_init(struct bridge_server *server)
 {
+	link_room.notify = handle_link_room;
+	wl_signal_add(&server->link->events.room, &link_room);
 	link_up.notify = handle_link_up;
 	wl_signal_add(&server->link->events.up, &link_up);
 	link_down.notify = handle_link_down;
@@ -814,6 +758,11 @@ void bridge_windows_init(struct bridge_server *server)
 
 void bridge_windows_finish(struct bridge_server *server)
 {
+	if (retry_idle) {
+		wl_event_source_remove(retry_idle);
+		retry_idle = NULL;
+	}
+	wl_list_remove(&link_room.link);
 	wl_list_remove(&link_up.link);
 	wl_list_remove(&link_down.link);
 }

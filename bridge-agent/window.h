@@ -31,8 +31,9 @@ struct bridge_window {
 	struct bridge_pool *pool;
 	struct bridge_pool *old_pool; /* shown until a buffer of pool is */
 	struct bridge_buffer *front;
-	struct wlr_box popup_box; /* as sent in create_popup */
-	int min_w, min_h, max_w, max_h;
+	struct wlr_box popup_box;       /* as sent in create_popup */
+	int min_w, min_h, max_w, max_h; /* as last sent */
+	bool info_dirty;                /* title or limits sent, not committed */
 
 	pixman_region32_t damage; /* window pixels changed since the last commit */
 	bool dirty;

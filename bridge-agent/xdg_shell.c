@@ -10,6 +10,7 @@
 #include "log.h"
 #include "server.h"
 #include "window.h"
+#include "xdg_shell.h"
 
 struct xdg_view {
 	struct bridge_window *window;

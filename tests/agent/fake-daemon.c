@@ -24,6 +24,7 @@
 struct fake_pool {
 	struct fake_daemon *daemon;
 	struct wl_resource *resource;
+	struct wl_list link; /* fake_daemon::pools */
 	uint32_t size;
 	uint32_t *refs;
 	size_t nrefs;
@@ -72,6 +73,12 @@ struct fake_daemon {
 
 	struct wl_list windows; /* fake_window::link */
 	struct wl_list held;    /* fake_buffer::held_link */
+	struct wl_list pools;   /* fake_pool::link */
+	/* mappings kept after the link ended */
+	struct grantlink_mapping *lingering[256];
+	size_t nlingering;
+	int64_t lingering_pages;
+	struct wl_event_source *linger_timer;
 	uint32_t next_window_id;
 	uint32_t serial;
 	struct fake_stats stats;
@@ -308,6 +315,7 @@ static void pool_resource_destroy(struct wl_resource *resource)
 		buffer->pool = NULL;
 	}
 	daemon->stats.pools--;
+	wl_list_remove(&pool->link);
 	free(pool->refs);
 	free(pool);
 }
@@ -344,7 +352,7 @@ static void window_set_title(
 	struct wl_client *client, struct wl_resource *resource, const char *title)
 {
 	struct fake_window *window = wl_resource_get_user_data(resource);
-	copy_string(window->title, sizeof(window->title), title);
+	copy_string(window->pending_title, sizeof(window->pending_title), title);
 }
 
 static void window_set_app_id(
@@ -432,6 +440,8 @@ static void window_commit(struct wl_client *client, struct wl_resource *resource
 	struct fake_window *window = wl_resource_get_user_data(resource);
 	struct fake_daemon *daemon = window->daemon;
 	window->commits++;
+	/* double-buffered like everything in wgb_window */
+	memcpy(window->title, window->pending_title, sizeof(window->title));
 	if (window->pending_attach && window->pending_buffer) {
 		struct fake_buffer *buffer = window->pending_buffer;
 		if (!buffer->pool) {
@@ -471,6 +481,9 @@ static void window_commit(struct wl_client *client, struct wl_resource *resource
 		}
 		window->damage_rects += n;
 		window->buffer_commits++;
+		if (daemon->config.on_commit) {
+			daemon->config.on_commit(window, daemon->config.on_commit_data);
+		}
 		daemon->stats.buffers_committed++;
 		if (daemon->config.release_delay_ms > 0) {
 			if (!buffer->held) {
@@ -599,7 +612,9 @@ static void seat_resource_destroy(struct wl_resource *resource)
 static void send_keymap(struct wl_resource *seat)
 {
 	struct xkb_context *ctx = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
-	struct xkb_keymap *keymap = ctx ? xkb_keymap_new_from_names(ctx, NULL, 0) : NULL;
+	/* French: not what the agent starts with, so an app can tell */
+	struct xkb_rule_names names = {.layout = "fr"};
+	struct xkb_keymap *keymap = ctx ? xkb_keymap_new_from_names(ctx, &names, 0) : NULL;
 	char *text = keymap ? xkb_keymap_get_as_string(keymap, XKB_KEYMAP_FORMAT_TEXT_V1) : NULL;
 	if (text) {
 		size_t len = strlen(text) + 1;
@@ -668,6 +683,7 @@ static void bridge_create_pool(
 	pool->daemon = daemon;
 	pool->size = size;
 	wl_list_init(&pool->buffers);
+	wl_list_insert(&daemon->pools, &pool->link);
 	daemon->stats.pools++;
 	daemon->stats.pools_created++;
 	wl_resource_set_implementation(pool->resource, &pool_impl, pool, pool_resource_destroy);
@@ -720,8 +736,9 @@ static void bridge_get_seat(struct wl_client *client, struct wl_resource *resour
 		return;
 	}
 	wl_resource_set_implementation(daemon->seat, &seat_impl, daemon, seat_resource_destroy);
-	wgb_seat_send_capabilities(
-		daemon->seat, WGB_SEAT_CAPABILITY_POINTER | WGB_SEAT_CAPABILITY_KEYBOARD);
+	wgb_seat_send_capabilities(daemon->seat, WGB_SEAT_CAPABILITY_POINTER |
+							 WGB_SEAT_CAPABILITY_KEYBOARD |
+							 WGB_SEAT_CAPABILITY_TOUCH);
 	send_keymap(daemon->seat);
 	wgb_seat_send_repeat_info(daemon->seat, 25, 600);
 }
@@ -756,6 +773,9 @@ static int handle_frame_timer(void *data)
 	struct fake_window *window;
 	wl_list_for_each(window, &daemon->windows, link)
 	{
+		if (window->hidden) {
+			continue;
+		}
 		struct fake_frame *frame, *tmp;
 		wl_list_for_each_safe(frame, tmp, &window->frames, link)
 		{
@@ -880,6 +900,8 @@ static int handle_domain(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
+static int handle_linger_timer(void *data);
+
 /* --- public ------------------------------------------------------------- */
 
 struct fake_daemon *fake_daemon_create(const struct fake_daemon_config *config)
@@ -899,6 +921,7 @@ struct fake_daemon *fake_daemon_create(const struct fake_daemon_config *config)
 	c->output_height = c->output_height ? c->output_height : 1080;
 	wl_list_init(&daemon->windows);
 	wl_list_init(&daemon->held);
+	wl_list_init(&daemon->pools);
 	daemon->stream_fd = -1;
 
 	daemon->display = wl_display_create();
@@ -927,8 +950,9 @@ struct fake_daemon *fake_daemon_create(const struct fake_daemon_config *config)
 		grantlink_domain_get_fd(daemon->domain), WL_EVENT_READABLE, handle_domain, daemon);
 	daemon->frame_timer = wl_event_loop_add_timer(daemon->loop, handle_frame_timer, daemon);
 	daemon->hold_timer = wl_event_loop_add_timer(daemon->loop, handle_hold_timer, daemon);
-	if (!daemon->global || !daemon->listener_source || !daemon->domain_source ||
-		!daemon->frame_timer || !daemon->hold_timer) {
+	daemon->linger_timer = wl_event_loop_add_timer(daemon->loop, handle_linger_timer, daemon);
+	if (!daemon->linger_timer || !daemon->global || !daemon->listener_source ||
+		!daemon->domain_source || !daemon->frame_timer || !daemon->hold_timer) {
 		fprintf(stderr, "fake-daemon: setup failed\n");
 		abort();
 	}
@@ -950,6 +974,8 @@ void fake_daemon_destroy(struct fake_daemon *daemon)
 		return;
 	}
 	drop_guest(daemon);
+	handle_linger_timer(daemon);
+	wl_event_source_remove(daemon->linger_timer);
 	wl_event_source_remove(daemon->listener_source);
 	wl_event_source_remove(daemon->domain_source);
 	wl_event_source_remove(daemon->frame_timer);
@@ -972,6 +998,38 @@ void fake_daemon_dispatch(struct fake_daemon *daemon, int timeout_ms)
 void fake_daemon_drop_guest(struct fake_daemon *daemon)
 {
 	drop_guest(daemon);
+}
+
+static int handle_linger_timer(void *data)
+{
+	struct fake_daemon *daemon = data;
+	for (size_t i = 0; i < daemon->nlingering; i++) {
+		grantlink_unmap(daemon->lingering[i]);
+	}
+	daemon->nlingering = 0;
+	daemon->lingering_pages = 0;
+	return 0;
+}
+
+void fake_daemon_drop_guest_lingering(struct fake_daemon *daemon, int hold_ms)
+{
+	struct fake_pool *pool;
+	wl_list_for_each(pool, &daemon->pools, link)
+	{
+		if (pool->mapping && daemon->nlingering < 256) {
+			daemon->lingering[daemon->nlingering++] = pool->mapping;
+			daemon->lingering_pages += (int64_t)pool->nrefs;
+			daemon->stats.pages_mapped -= (int64_t)pool->nrefs;
+			pool->mapping = NULL;
+		}
+	}
+	drop_guest(daemon);
+	wl_event_source_timer_update(daemon->linger_timer, hold_ms);
+}
+
+int64_t fake_daemon_lingering_pages(struct fake_daemon *daemon)
+{
+	return daemon->lingering_pages;
 }
 
 const struct fake_stats *fake_daemon_get_stats(struct fake_daemon *daemon)
@@ -1087,11 +1145,33 @@ void fake_daemon_pointer_enter(
 	}
 }
 
+void fake_daemon_pointer_motion(struct fake_daemon *daemon, double x, double y)
+{
+	if (daemon->seat) {
+		wgb_seat_send_pointer_motion(daemon->seat, (uint32_t)now_ms(),
+			wl_fixed_from_double(x), wl_fixed_from_double(y));
+		wgb_seat_send_pointer_frame(daemon->seat);
+	}
+}
+
 void fake_daemon_pointer_button(struct fake_daemon *daemon, uint32_t button, bool pressed)
 {
 	if (daemon->seat) {
 		wgb_seat_send_pointer_button(daemon->seat, (uint32_t)now_ms(), button, pressed);
 		wgb_seat_send_pointer_frame(daemon->seat);
+	}
+}
+
+void fake_daemon_touch(
+	struct fake_daemon *daemon, struct fake_window *window, int32_t id, double x, double y)
+{
+	if (daemon->seat) {
+		uint32_t t = (uint32_t)now_ms();
+		wgb_seat_send_touch_down(daemon->seat, t, window->resource, id,
+			wl_fixed_from_double(x), wl_fixed_from_double(y));
+		wgb_seat_send_touch_frame(daemon->seat);
+		wgb_seat_send_touch_up(daemon->seat, t + 1, id);
+		wgb_seat_send_touch_frame(daemon->seat);
 	}
 }
 

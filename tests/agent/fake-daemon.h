@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <wayland-server-core.h>
 
+struct fake_window;
+
 struct fake_daemon_config {
 	const char *path;      /* link socket */
 	uint16_t guest_domid;  /* the agent's --domid */
@@ -21,6 +23,9 @@ struct fake_daemon_config {
 	int release_delay_ms;
 	uint32_t max_width, max_height, max_windows, max_pages;
 	int output_width, output_height;
+	/* called after each commit that brought pixels */
+	void (*on_commit)(struct fake_window *window, void *data);
+	void *on_commit_data;
 };
 
 struct fake_window {
@@ -31,6 +36,7 @@ struct fake_window {
 	struct fake_window *parent;
 	int popup_x, popup_y, popup_w, popup_h;
 	char title[256], app_id[256];
+	char pending_title[256];
 
 	/* pending */
 	struct fake_buffer *pending_buffer;
@@ -53,6 +59,7 @@ struct fake_window {
 	int64_t damage_rects;
 	uint32_t last_ack;
 	bool closed_sent;
+	bool hidden; /* set by the test: no frame events, as for a hidden window */
 };
 
 struct fake_stats {
@@ -74,6 +81,11 @@ void fake_daemon_destroy(struct fake_daemon *daemon);
 void fake_daemon_dispatch(struct fake_daemon *daemon, int timeout_ms);
 /* Ends the guest's link as a daemon would on its way out. */
 void fake_daemon_drop_guest(struct fake_daemon *daemon);
+/* Ends the link but keeps the guest's pools mapped HOLD_MS longer, as a
+ * daemon whose compositor still holds the pages would. */
+void fake_daemon_drop_guest_lingering(struct fake_daemon *daemon, int hold_ms);
+/* Pages still mapped after such a drop. */
+int64_t fake_daemon_lingering_pages(struct fake_daemon *daemon);
 
 const struct fake_stats *fake_daemon_get_stats(struct fake_daemon *daemon);
 struct wl_list *fake_daemon_windows(struct fake_daemon *daemon); /* fake_window::link */
@@ -90,7 +102,11 @@ void fake_daemon_keyboard_enter(struct fake_daemon *daemon, struct fake_window *
 void fake_daemon_key(struct fake_daemon *daemon, uint32_t key, bool pressed);
 void fake_daemon_pointer_enter(
 	struct fake_daemon *daemon, struct fake_window *window, double x, double y);
+void fake_daemon_pointer_motion(struct fake_daemon *daemon, double x, double y);
 void fake_daemon_pointer_button(struct fake_daemon *daemon, uint32_t button, bool pressed);
+/* A tap: touch down at X, Y of WINDOW, then up. */
+void fake_daemon_touch(
+	struct fake_daemon *daemon, struct fake_window *window, int32_t id, double x, double y);
 /* the cursor buffers the agent set, counted */
 int64_t fake_daemon_cursor_sets(struct fake_daemon *daemon);
 

@@ -26,6 +26,15 @@
 #define PATTERN_POPUP_COLOR 0xffff0000u
 #define PATTERN_SQUARE 8 /* the square that moves each frame */
 
+/* input mode: the window's color says what the client received */
+#define INPUT_IDLE 0xffffffffu    /* nothing yet */
+#define INPUT_FOCUSED 0xff00ff00u /* keyboard focus, with a keymap */
+#define INPUT_KEY_A 0xff0000ffu   /* KEY_A pressed */
+#define INPUT_BAD 0xffffff00u     /* an event came without what it needs */
+#define INPUT_CLICK 0xff000000u   /* a 10x10 square at each button press */
+#define INPUT_CURSOR 0xffff0000u  /* the cursor image, 16x16, hotspot 3,4 */
+#define INPUT_TOUCH 0xff808080u   /* a 6x6 square where a touch went down */
+
 /* Opaque background, a function of place. */
 static inline uint32_t pattern_background(int x, int y)
 {

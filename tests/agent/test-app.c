@@ -1,6 +1,6 @@
 /*
  * A real app through the agent:
- *   test-agent-app NAME [resize] [translucent] -- APP ARGS...
+ *   test-agent-app NAME [resize] [translucent] [reference] -- APP ARGS...
  *
  * The window must reach dom0 with real content (not one flat color; mostly
  * opaque unless the app draws translucent), every buffer untouched while dom0 holds it, no protocol
@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include "agent-test.h"
+#include "reference.h"
+
+static int reference_width;
 
 static bool has_content(struct fake_daemon *daemon, void *data)
 {
@@ -55,6 +58,30 @@ static bool resized(struct fake_daemon *daemon, void *data)
 	       w->height <= size[3] && stats->pools == 1;
 }
 
+static uint32_t expected_reference(int x, int y, void *data)
+{
+	const uint32_t *ref = data;
+	return ref[(size_t)y * (size_t)reference_width + x];
+}
+
+/* Premultiplied argb OVER the reference's background (reference.c). */
+static uint32_t *over_background(struct fake_window *w)
+{
+	const uint32_t bg = 0xff102030u;
+	size_t n = (size_t)w->width * (size_t)w->height;
+	uint32_t *out = malloc(n * 4);
+	for (size_t i = 0; out && i < n; i++) {
+		uint32_t p = w->image[i], a = p >> 24, r = 0xff000000u;
+		for (int shift = 0; shift < 24; shift += 8) {
+			uint32_t c = (p >> shift & 0xff) +
+				     ((bg >> shift & 0xff) * (255 - a) + 127) / 255;
+			r |= (c > 255 ? 255 : c) << shift;
+		}
+		out[i] = r;
+	}
+	return out;
+}
+
 static void write_shot(struct fake_window *w, const char *name)
 {
 	const char *dir = getenv("AGENT_TEST_OUTPUT") ? getenv("AGENT_TEST_OUTPUT") : "/tmp";
@@ -90,10 +117,11 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	const char *name = argv[1];
-	bool resize = false, translucent = false;
+	bool resize = false, translucent = false, reference = false;
 	for (int i = 2; i < sep; i++) {
 		resize |= strcmp(argv[i], "resize") == 0;
 		translucent |= strcmp(argv[i], "translucent") == 0;
+		reference |= strcmp(argv[i], "reference") == 0;
 	}
 	if (access(argv[sep + 1], X_OK) != 0) {
 		printf("skip: no %s\n", argv[sep + 1]);
@@ -105,6 +133,7 @@ int main(int argc, char *argv[])
 	setenv("GDK_BACKEND", "wayland", 1);
 	setenv("NO_AT_BRIDGE", "1", 1);
 	setenv("GTK_A11Y", "none", 1);
+	setenv("PS1", "$ ", 1); /* as in the reference, whoever runs the test */
 	struct fake_daemon *daemon = agent_test_daemon(&env, 16, 20);
 	pid_t agent = testenv_spawn_agent(&env, &argv[sep + 1]);
 
@@ -118,6 +147,33 @@ int main(int argc, char *argv[])
 	int64_t v;
 	CHECK(testenv_stat(&env, "clients", &v));
 	CHECK(v >= 1);
+
+	if (reference) {
+		/* a compositor activates the window it shows; dom0 does too */
+		fake_window_configure(w, 0, 0, 4 /* activated */);
+		settle = (struct settle){0};
+		agent_test_wait(daemon, 5000, settled, &settle);
+		bool missing;
+		reference_width = w->width;
+		uint32_t *ref =
+			agent_reference_capture(&argv[sep + 1], w->width, w->height, &missing);
+		CHECK(ref || missing);
+		if (ref) {
+			char ref_name[128];
+			snprintf(ref_name, sizeof(ref_name), "%s-reference", name);
+			/* what sway shows: the window OVER its background */
+			uint32_t *saved = w->image;
+			uint32_t *shown = over_background(w);
+			CHECK(shown);
+			w->image = shown;
+			int64_t bad = agent_test_compare(w, expected_reference, ref, ref_name);
+			w->image = saved;
+			free(shown);
+			testenv_note("%lld pixels differ from the reference", (long long)bad);
+			CHECK_EQ(bad, 0);
+			free(ref);
+		}
+	}
 
 	if (resize) {
 		int size[4] = {w->width, w->height, w->width + 96, w->height + 48};

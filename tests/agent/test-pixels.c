@@ -38,6 +38,7 @@ static bool shown(struct fake_daemon *daemon, void *data)
 	struct fake_window *popup = agent_test_popup(daemon);
 	int frames = FRAMES;
 	return top && popup && top->width == PATTERN_W && popup->image &&
+	       strcmp(top->title, "pattern: done") == 0 &&
 	       agent_test_compare(top, expected_toplevel, &frames, NULL) == 0;
 }
 
@@ -47,8 +48,11 @@ int main(void)
 	testenv_init(&env, 60);
 	/* dom0 holds each buffer 30 ms: the agent must write others meanwhile */
 	struct fake_daemon *daemon = agent_test_daemon(&env, 16, 30);
+	/* the client also checks its frames were presented, its buffer came
+	 * back before each frame was shown, and dom0's output (1920x1080 in
+	 * the fake daemon) reached it: its exit status says */
 	char *app[] = {(char *)testenv_client_path(), "pattern", "20", "sub", "viewport", "popup",
-		"stay", NULL};
+		"stay", "feedback", "release", "output=1920x1080", NULL};
 	pid_t agent = testenv_spawn_agent(&env, app);
 
 	bool ok = agent_test_wait(daemon, 20000, shown, NULL);
@@ -61,7 +65,7 @@ int main(void)
 	CHECK(ok);
 	CHECK_EQ(top->width, PATTERN_W);
 	CHECK_EQ(top->height, PATTERN_H);
-	CHECK(strcmp(top->title, "pattern") == 0);
+	CHECK(strcmp(top->title, "pattern: done") == 0);
 	CHECK(strcmp(top->app_id, "agent-test-client") == 0);
 
 	CHECK(popup->parent == top);

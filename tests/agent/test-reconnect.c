@@ -2,7 +2,9 @@
  * dom0's daemon dies (kill -9) and another one starts: the app keeps
  * running, the agent unshares what the dead daemon had mapped (without
  * one deferred page), reconnects, and the window comes back with the same
- * pixels although the app drew nothing since.
+ * pixels although the app drew nothing since. Then the new daemon ends the
+ * link while it still maps the pools for a while: the agent must keep
+ * those pages shared until they are unmapped, and come back again.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +34,12 @@ static bool window_right(struct fake_daemon *daemon, void *data)
 	struct fake_window *p = agent_test_popup(daemon);
 	return w && p && p->image && w->width == PATTERN_W && w->height == PATTERN_H &&
 	       agent_test_compare(w, expected, NULL, NULL) == 0;
+}
+
+static bool title_done(struct fake_daemon *daemon, void *data)
+{
+	struct fake_window *w = agent_test_toplevel(daemon);
+	return w && strcmp(w->title, "pattern: done") == 0;
 }
 
 static bool wait_stat(struct testenv *env, const char *key, int64_t want, int timeout_ms)
@@ -78,8 +86,12 @@ int main(void)
 	char c;
 	CHECK(read(report[0], &c, 1) == 1);
 
-	int64_t shared_before;
-	CHECK(testenv_stat(&env, "grants_shared", &shared_before));
+	/* the stats file follows within 100 ms */
+	int64_t shared_before = 0;
+	for (int i = 0; i < 200 && shared_before == 0; i++) {
+		usleep(10000);
+		testenv_stat(&env, "grants_shared", &shared_before);
+	}
 	CHECK(shared_before > 0);
 	testenv_kill(daemon1, SIGKILL);
 	CHECK(testenv_wait(daemon1, 5000, NULL));
@@ -103,13 +115,42 @@ int main(void)
 	CHECK(agent_test_wait(daemon, 10000, window_right, NULL));
 	struct fake_window *w = agent_test_toplevel(daemon);
 	struct fake_window *p = agent_test_popup(daemon);
-	CHECK(strcmp(w->title, "pattern") == 0);
+	/* the app finishes its last frame only now that frames come again */
+	CHECK(agent_test_wait(daemon, 5000, title_done, NULL));
 	CHECK(p->parent == w);
 	CHECK_EQ(p->popup_x, PATTERN_POPUP_X);
 	CHECK_EQ(p->popup_y, PATTERN_POPUP_Y);
 	/* the stats file follows within 100 ms */
 	CHECK(wait_stat(&env, "reconnects", 1, 2000));
 	const struct fake_stats *stats = fake_daemon_get_stats(daemon);
+	CHECK(wait_stat(&env, "grants_shared", stats->pages_mapped, 2000));
+	CHECK(testenv_stat(&env, "deferred", &v));
+	CHECK_EQ(v, 0);
+
+	/* a link that ends while its pools are still mapped */
+	int64_t mapped = stats->pages_mapped;
+	fake_daemon_drop_guest_lingering(daemon, 600);
+	CHECK_EQ(fake_daemon_lingering_pages(daemon), mapped);
+	int64_t t0 = testenv_now_ms();
+	bool held_while_mapped = false;
+	while (testenv_now_ms() - t0 < 1200) {
+		fake_daemon_dispatch(daemon, 10);
+		int64_t shared, deferred;
+		if (testenv_stat(&env, "grants_shared", &shared) &&
+			testenv_stat(&env, "deferred", &deferred)) {
+			CHECK_EQ(deferred, 0);
+			/* every lingering page is still shared by the agent */
+			if (fake_daemon_lingering_pages(daemon) > 0) {
+				CHECK(shared >= fake_daemon_lingering_pages(daemon));
+				held_while_mapped |= testenv_now_ms() - t0 > 300;
+			}
+		}
+	}
+	CHECK(held_while_mapped);
+	CHECK_EQ(fake_daemon_lingering_pages(daemon), 0);
+	CHECK(agent_test_wait(daemon, 10000, window_right, NULL));
+	CHECK(wait_stat(&env, "reconnects", 2, 2000));
+	w = agent_test_toplevel(daemon);
 	CHECK(wait_stat(&env, "grants_shared", stats->pages_mapped, 2000));
 	CHECK(testenv_stat(&env, "deferred", &v));
 	CHECK_EQ(v, 0);

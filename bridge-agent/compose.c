@@ -1,0 +1,204 @@
+/*
+ * Composing a surface tree with pixman: the root surface and its mapped
+ * subsurfaces, each cropped and scaled as viewporter and the buffer scale
+ * say, drawn in stacking order into a window buffer, within a clip region.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <wlr/types/wlr_compositor.h>
+#include <wlr/types/wlr_surface.h>
+
+#include "compose.h"
+#include "log.h"
+#include "texture.h"
+
+struct compose_ctx {
+	pixman_image_t *dst;
+	pixman_region32_t *clip; /* window coordinates */
+	int ox, oy;              /* surface-tree coordinates of the window's 0,0 */
+	uint32_t hash;
+};
+
+static uint32_t hash_mix(uint32_t h, uint32_t v)
+{
+	h ^= v + 0x9e3779b9u + (h << 6) + (h >> 2);
+	return h;
+}
+
+static void hash_surface(struct wlr_surface *surface, int sx, int sy, void *data)
+{
+	struct compose_ctx *ctx = data;
+	ctx->hash = hash_mix(ctx->hash, (uint32_t)(uintptr_t)surface);
+	ctx->hash = hash_mix(ctx->hash, (uint32_t)sx);
+	ctx->hash = hash_mix(ctx->hash, (uint32_t)sy);
+	ctx->hash = hash_mix(ctx->hash, (uint32_t)surface->current.width);
+	ctx->hash = hash_mix(ctx->hash, (uint32_t)surface->current.height);
+}
+
+static void compose_surface(struct wlr_surface *surface, int sx, int sy, void *data)
+{
+	struct compose_ctx *ctx = data;
+	struct wlr_texture *texture = wlr_surface_get_texture(surface);
+	int w = surface->current.width, h = surface->current.height;
+	if (!texture || w <= 0 || h <= 0) {
+		return;
+	}
+	pixman_image_t *src = bridge_texture_get_image(texture);
+	if (!src) {
+		return;
+	}
+	int x = sx - ctx->ox, y = sy - ctx->oy;
+	pixman_region32_t region;
+	pixman_region32_init_rect(&region, x, y, (unsigned)w, (unsigned)h);
+	pixman_region32_intersect(&region, &region, ctx->clip);
+	if (!pixman_region32_not_empty(&region)) {
+		pixman_region32_fini(&region);
+		return;
+	}
+
+	/* destination pixel (x + dx, y + dy) samples buffer point
+	 * src.xy + (dx, dy) * src.size / (w, h): viewporter crop and scale,
+	 * and the buffer scale, in one transform */
+	struct wlr_fbox box;
+	wlr_surface_get_buffer_source_box(surface, &box);
+	if (surface->current.transform != WL_OUTPUT_TRANSFORM_NORMAL) {
+		static bool logged;
+		if (!logged) {
+			bridge_log(BRIDGE_LOG_ERROR, "buffer transforms are drawn untransformed");
+			logged = true;
+		}
+	}
+	bool scaled =
+		box.width != w || box.height != h || box.x != (int)box.x || box.y != (int)box.y;
+	pixman_transform_t transform;
+	pixman_transform_init_identity(&transform);
+	if (scaled) {
+		pixman_transform_init_scale(&transform, pixman_double_to_fixed(box.width / w),
+			pixman_double_to_fixed(box.height / h));
+		pixman_transform_translate(NULL, &transform, pixman_double_to_fixed(box.x),
+			pixman_double_to_fixed(box.y));
+		pixman_image_set_transform(src, &transform);
+		pixman_image_set_filter(src, PIXMAN_FILTER_BILINEAR, NULL, 0);
+		/* edge samples take the edge pixel, not transparency */
+		pixman_image_set_repeat(src, PIXMAN_REPEAT_PAD);
+	}
+	int off_x = scaled ? 0 : (int)box.x, off_y = scaled ? 0 : (int)box.y;
+
+	int n;
+	pixman_box32_t *rects = pixman_region32_rectangles(&region, &n);
+	for (int i = 0; i < n; i++) {
+		pixman_image_composite32(PIXMAN_OP_OVER, src, NULL, ctx->dst,
+			rects[i].x1 - x + off_x, rects[i].y1 - y + off_y, 0, 0, rects[i].x1,
+			rects[i].y1, rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1);
+	}
+	if (scaled) {
+		pixman_image_set_transform(src, NULL);
+		pixman_image_set_filter(src, PIXMAN_FILTER_NEAREST, NULL, 0);
+		pixman_image_set_repeat(src, PIXMAN_REPEAT_NONE);
+	}
+	pixman_region32_fini(&region);
+}
+
+#define MAX_TREE 64
+
+struct placed_surface {
+	struct wlr_surface *surface;
+	int x, y;               /* window coordinates */
+	pixman_region32_t draw; /* what of it to draw */
+};
+
+struct tree {
+	struct placed_surface items[MAX_TREE];
+	int n;
+	int ox, oy;
+	bool overflow;
+};
+
+static void collect_surface(struct wlr_surface *surface, int sx, int sy, void *data)
+{
+	struct tree *tree = data;
+	if (tree->n == MAX_TREE) {
+		tree->overflow = true;
+		return;
+	}
+	tree->items[tree->n++] = (struct placed_surface){
+		.surface = surface,
+		.x = sx - tree->ox,
+		.y = sy - tree->oy,
+	};
+}
+
+static void clear_region(pixman_image_t *dst, pixman_region32_t *region)
+{
+	int n;
+	pixman_box32_t *rects = pixman_region32_rectangles(region, &n);
+	pixman_color_t clear = {0, 0, 0, 0};
+	if (n > 0) {
+		pixman_image_fill_boxes(PIXMAN_OP_SRC, dst, &clear, n, rects);
+	}
+}
+
+void bridge_compose(struct wlr_surface *root, const struct wlr_box *geo, pixman_image_t *dst,
+	pixman_region32_t *clip)
+{
+	pixman_region32_intersect_rect(
+		clip, clip, 0, 0, (unsigned)geo->width, (unsigned)geo->height);
+	static struct tree tree;
+	tree.n = 0;
+	tree.ox = geo->x;
+	tree.oy = geo->y;
+	tree.overflow = false;
+	wlr_surface_for_each_surface(root, collect_surface, &tree);
+	if (tree.overflow) {
+		/* a huge tree: everything, bottom to top, over transparency */
+		clear_region(dst, clip);
+		struct compose_ctx ctx = {.dst = dst, .clip = clip, .ox = geo->x, .oy = geo->y};
+		wlr_surface_for_each_surface(root, compose_surface, &ctx);
+		pixman_region32_clear(clip);
+		return;
+	}
+
+	/* Occlusion: a surface is drawn only where no opaque surface above
+	 * it covers, and only pixels no opaque surface covers are cleared;
+	 * a plain opaque window is thus one pass over its damage. */
+	pixman_region32_t covered, opaque;
+	pixman_region32_init(&covered);
+	pixman_region32_init(&opaque);
+	for (int i = tree.n - 1; i >= 0; i--) {
+		struct placed_surface *p = &tree.items[i];
+		struct wlr_surface *surface = p->surface;
+		pixman_region32_init_rect(&p->draw, p->x, p->y, (unsigned)surface->current.width,
+			(unsigned)surface->current.height);
+		pixman_region32_intersect(&p->draw, &p->draw, clip);
+		pixman_region32_subtract(&p->draw, &p->draw, &covered);
+		pixman_region32_copy(&opaque, &surface->opaque_region);
+		pixman_region32_translate(&opaque, p->x, p->y);
+		pixman_region32_intersect_rect(&opaque, &opaque, p->x, p->y,
+			(unsigned)surface->current.width, (unsigned)surface->current.height);
+		pixman_region32_union(&covered, &covered, &opaque);
+	}
+	pixman_region32_t bare;
+	pixman_region32_init(&bare);
+	pixman_region32_subtract(&bare, clip, &covered);
+	clear_region(dst, &bare);
+	pixman_region32_fini(&bare);
+	pixman_region32_fini(&opaque);
+	pixman_region32_fini(&covered);
+
+	for (int i = 0; i < tree.n; i++) {
+		struct placed_surface *p = &tree.items[i];
+		struct compose_ctx ctx = {.dst = dst, .clip = &p->draw, .ox = geo->x, .oy = geo->y};
+		compose_surface(p->surface, p->x + geo->x, p->y + geo->y, &ctx);
+		pixman_region32_fini(&p->draw);
+	}
+	pixman_region32_clear(clip);
+}
+
+uint32_t bridge_compose_layout_hash(struct wlr_surface *root, const struct wlr_box *geo)
+{
+	struct compose_ctx ctx = {.hash = hash_mix((uint32_t)geo->x, (uint32_t)geo->y)};
+	ctx.hash = hash_mix(ctx.hash, (uint32_t)geo->width);
+	ctx.hash = hash_mix(ctx.hash, (uint32_t)geo->height);
+	wlr_surface_for_each_surface(root, hash_surface, &ctx);
+	return ctx.hash;
+}

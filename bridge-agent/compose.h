@@ -1,0 +1,25 @@
+/*
+ * The pixel work of the window composer: a window's surface tree drawn
+ * into a window buffer, and a fingerprint of the tree's layout.
+ */
+#ifndef BRIDGE_AGENT_COMPOSE_H
+#define BRIDGE_AGENT_COMPOSE_H
+
+#include <pixman.h>
+#include <stdint.h>
+#include <wlr/util/box.h>
+
+struct wlr_surface;
+
+/* Redraws CLIP (window pixels; clipped to the window, then emptied) of DST
+ * from the tree of ROOT, whose window content starts at GEO's x, y in
+ * surface coordinates. Pixels not covered by the tree become transparent. */
+void bridge_compose(struct wlr_surface *root, const struct wlr_box *geo, pixman_image_t *dst,
+	pixman_region32_t *clip);
+
+/* Changes whenever a surface of the tree is mapped, unmapped, moved or
+ * resized, or the window geometry changes: then the whole window is
+ * redrawn. */
+uint32_t bridge_compose_layout_hash(struct wlr_surface *root, const struct wlr_box *geo);
+
+#endif
