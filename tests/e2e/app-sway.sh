@@ -6,8 +6,8 @@
 # the VM's label color, its title carries the VM's name, and (unless
 # --no-compare, for apps that animate) the content inside the frame is
 # the app's own pixels, identical to the direct run. Pixels the app
-# animates by itself (seen changing across seven direct shots over four
-# seconds) are left out of the comparison; they may be at most 2 %.
+# animates by itself (seen changing across direct shots 0.6 s apart) are
+# left out of the comparison; they may be at most 2 %.
 set -uo pipefail
 . "$SESSION_SH"
 title=$1

@@ -84,7 +84,7 @@ out:
 
 static int compare(char **argv, int argc)
 {
-#define MAX_MASKS 16
+#define MAX_MASKS 24
 	struct test_image a, b, m[MAX_MASKS] = {0};
 	int mx[MAX_MASKS], my[MAX_MASKS];
 	int ax = atoi(argv[3]), ay = atoi(argv[4]);

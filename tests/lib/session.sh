@@ -204,13 +204,13 @@ expect_frame() {
 	done
 }
 
-# shoot_animation PREFIX: six more shots 0.6 s apart, named PREFIX-N.png,
-# for imgtool compare to learn what the app animates by itself; their
-# paths in masks[].
+# shoot_animation PREFIX: ANIMATION_SHOTS (default 6) more shots 0.6 s
+# apart, named PREFIX-N.png, for imgtool compare to learn what the app
+# animates by itself; their paths in masks[].
 shoot_animation() {
 	masks=()
 	local i
-	for i in 1 2 3 4 5 6; do
+	for ((i = 1; i <= ${ANIMATION_SHOTS:-6}; i++)); do
 		sleep 0.6
 		shot "$SESSION_DIR/$1-$i.png"
 		masks+=("$SESSION_DIR/$1-$i.png")
