@@ -1,0 +1,587 @@
+/*
+ * The xen backend: gntalloc through libxengntshr, gntdev through
+ * libxengnttab, event channels through libxenevtchn, the message channel
+ * through libxenvchan, and xenstore for the rendezvous.
+ *
+ * The link's xenstore directory is /local/domain/<server>/<path>; the
+ * server (dom0) creates the vchan there and publishes an extra unbound event
+ * channel, "notify-port", that carries unmap-notify events both ways. The
+ * link fd is an epoll fd over the vchan's event channel and that one.
+ *
+ * Unmap-notify on a multi-page share or map: libxengntshr and libxengnttab
+ * offer notify only for single pages, so each notifying share (or map)
+ * carries one extra single-page grant (or mapping) with SEND_EVENT armed;
+ * it goes away with the share (or map) or with the process. CLEAR_BYTE is
+ * never used (see shared/zero-copy-dom0.md for the Oops it can cause).
+ *
+ * Deferred reclaim is the kernel's; its counters are read from sysfs where
+ * the kernel exposes them.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <libxenvchan.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xenstore.h>
+
+#include "grantlink-private.h"
+
+struct xen_domain {
+	struct grantlink_domain base;
+	xengntshr_handle *gntshr;
+	xengnttab_handle *gnttab;
+	struct xs_handle *xs;
+};
+
+struct xen_link {
+	struct grantlink base;
+	struct libxenvchan *vchan;
+	xenevtchn_handle *evtchn; /* the notify channel */
+	evtchn_port_t notify_port;
+	int epoll_fd;
+	char *notify_key; /* server: the xenstore key it published */
+	bool want_writable;
+	bool hangup;
+};
+
+struct xen_listener {
+	struct grantlink_listener base;
+	struct xen_link *link; /* waiting for the client */
+};
+
+struct xen_share {
+	struct grantlink_share base;
+	void *notify_page;
+};
+
+struct xen_mapping {
+	struct grantlink_mapping base;
+	void *notify_page;
+};
+
+static struct xen_domain *xen_domain(struct grantlink_domain *domain)
+{
+	return (struct xen_domain *)domain;
+}
+
+static struct xen_link *xen_link(struct grantlink *link)
+{
+	return (struct xen_link *)link;
+}
+
+/* --- domain ------------------------------------------------------------- */
+
+static struct grantlink_domain *xen_domain_create(const struct grantlink_domain_config *config)
+{
+	(void)config;
+	struct xen_domain *domain = calloc(1, sizeof(*domain));
+	if (!domain) {
+		return NULL;
+	}
+	domain->gntshr = xengntshr_open(NULL, 0);
+	if (!domain->gntshr) {
+		gl_err_errno("cannot open gntalloc (xengntshr_open)");
+		goto out_free;
+	}
+	domain->gnttab = xengnttab_open(NULL, 0);
+	if (!domain->gnttab) {
+		gl_err_errno("cannot open gntdev (xengnttab_open)");
+		goto out_gntshr;
+	}
+	domain->xs = xs_open(0);
+	if (!domain->xs) {
+		gl_err_errno("cannot open xenstore");
+		goto out_gnttab;
+	}
+	unsigned int len;
+	char *domid = xs_read(domain->xs, XBT_NULL, "domid", &len);
+	if (!domid) {
+		gl_err_errno("cannot read this domain's id from xenstore");
+		goto out_xs;
+	}
+	domain->base.domid = (uint16_t)strtoul(domid, NULL, 10);
+	free(domid);
+	return &domain->base;
+
+out_xs:
+	xs_close(domain->xs);
+out_gnttab:
+	xengnttab_close(domain->gnttab);
+out_gntshr:
+	xengntshr_close(domain->gntshr);
+out_free:
+	free(domain);
+	return NULL;
+}
+
+static void xen_domain_destroy(struct grantlink_domain *base)
+{
+	struct xen_domain *domain = xen_domain(base);
+	xs_close(domain->xs);
+	xengnttab_close(domain->gnttab);
+	xengntshr_close(domain->gntshr);
+	free(domain);
+}
+
+static int xen_domain_get_fd(struct grantlink_domain *base)
+{
+	(void)base;
+	return -1;
+}
+
+static size_t xen_domain_dispatch(struct grantlink_domain *base)
+{
+	(void)base;
+	return 0;
+}
+
+/* A counter the kernel exposes in sysfs, or -1. */
+static int64_t read_sysfs_counter(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		return -1;
+	}
+	long long value = -1;
+	if (fscanf(f, "%lld", &value) != 1) {
+		value = -1;
+	}
+	fclose(f);
+	return value;
+}
+
+static void xen_domain_get_counters(
+	struct grantlink_domain *base, struct grantlink_counters *counters)
+{
+	(void)base;
+	counters->peer_mapped = -1;
+	counters->deferred =
+		read_sysfs_counter("/sys/module/grant_table/parameters/deferred_count");
+	counters->leaked = read_sysfs_counter("/sys/module/grant_table/parameters/leaked_count");
+	counters->freed = -1;
+}
+
+/* --- links -------------------------------------------------------------- */
+
+static char *link_dir(uint16_t server_domid, const char *path)
+{
+	char *dir;
+	if (asprintf(&dir, "/local/domain/%u/%s", server_domid, path) < 0) {
+		return NULL;
+	}
+	return dir;
+}
+
+static bool link_watch(struct xen_link *link)
+{
+	link->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (link->epoll_fd < 0) {
+		return false;
+	}
+	struct epoll_event ev = {.events = EPOLLIN};
+	ev.data.u32 = 0;
+	if (epoll_ctl(link->epoll_fd, EPOLL_CTL_ADD, libxenvchan_fd_for_select(link->vchan), &ev) <
+		0) {
+		return false;
+	}
+	ev.data.u32 = 1;
+	return epoll_ctl(link->epoll_fd, EPOLL_CTL_ADD, xenevtchn_fd(link->evtchn), &ev) == 0;
+}
+
+static void xen_link_free(struct xen_link *link)
+{
+	struct xen_domain *domain = xen_domain(link->base.domain);
+	if (link->epoll_fd > 0) {
+		close(link->epoll_fd);
+	}
+	if (link->vchan) {
+		libxenvchan_close(link->vchan);
+	}
+	if (link->evtchn) {
+		xenevtchn_close(link->evtchn);
+	}
+	if (link->notify_key) {
+		xs_rm(domain->xs, XBT_NULL, link->notify_key);
+		free(link->notify_key);
+	}
+	free(link);
+}
+
+static struct xen_link *link_alloc(
+	struct grantlink_domain *domain, const struct grantlink_link_config *config)
+{
+	struct xen_link *link = calloc(1, sizeof(*link));
+	if (!link) {
+		return NULL;
+	}
+	gl_link_init(&link->base, domain, config);
+	link->epoll_fd = -1;
+	link->evtchn = xenevtchn_open(NULL, 0);
+	if (!link->evtchn) {
+		gl_err_errno("cannot open event channels");
+		free(link);
+		return NULL;
+	}
+	return link;
+}
+
+static struct grantlink_listener *xen_listen(
+	struct grantlink_domain *base, const struct grantlink_link_config *config)
+{
+	struct xen_domain *domain = xen_domain(base);
+	struct xen_listener *listener = calloc(1, sizeof(*listener));
+	struct xen_link *link = link_alloc(base, config);
+	char *dir = link_dir(base->domid, config->path);
+	if (!listener || !link || !dir) {
+		goto out;
+	}
+	link->vchan = libxenvchan_server_init(
+		NULL, config->peer_domid, dir, link->base.ring_size, link->base.ring_size);
+	if (!link->vchan) {
+		gl_err_errno("cannot create the vchan at %s", dir);
+		goto out;
+	}
+	link->vchan->blocking = 0;
+	int port = xenevtchn_bind_unbound_port(link->evtchn, config->peer_domid);
+	if (port < 0) {
+		gl_err_errno("cannot allocate the notify event channel");
+		goto out;
+	}
+	link->notify_port = (evtchn_port_t)port;
+	char value[16];
+	snprintf(value, sizeof(value), "%d", port);
+	struct xs_permissions perms[2] = {
+		{.id = base->domid, .perms = XS_PERM_NONE},
+		{.id = config->peer_domid, .perms = XS_PERM_READ},
+	};
+	if (asprintf(&link->notify_key, "%s/notify-port", dir) < 0) {
+		link->notify_key = NULL;
+		goto out;
+	}
+	if (!xs_write(domain->xs, XBT_NULL, link->notify_key, value, strlen(value)) ||
+		!xs_set_permissions(domain->xs, XBT_NULL, link->notify_key, perms, 2)) {
+		gl_err_errno("cannot publish %s", link->notify_key);
+		goto out;
+	}
+	if (!link_watch(link)) {
+		goto out;
+	}
+	free(dir);
+	listener->link = link;
+	return &listener->base;
+
+out:
+	if (link) {
+		xen_link_free(link);
+	}
+	free(dir);
+	free(listener);
+	return NULL;
+}
+
+static void xen_listener_destroy(struct grantlink_listener *base)
+{
+	struct xen_listener *listener = (struct xen_listener *)base;
+	if (listener->link) {
+		xen_link_free(listener->link);
+	}
+	free(listener);
+}
+
+static int xen_listener_get_fd(struct grantlink_listener *base)
+{
+	struct xen_listener *listener = (struct xen_listener *)base;
+	return listener->link ? listener->link->epoll_fd : -1;
+}
+
+static struct grantlink *xen_listener_accept(struct grantlink_listener *base)
+{
+	struct xen_listener *listener = (struct xen_listener *)base;
+	struct xen_link *link = listener->link;
+	if (!link) {
+		errno = EBUSY;
+		return NULL;
+	}
+	/* consume the vchan's event, then look at the ring's state */
+	struct pollfd pfd = {.fd = libxenvchan_fd_for_select(link->vchan), .events = POLLIN};
+	if (poll(&pfd, 1, 0) == 1) {
+		libxenvchan_wait(link->vchan);
+	}
+	if (libxenvchan_is_open(link->vchan) != 1) {
+		errno = EAGAIN;
+		return NULL;
+	}
+	listener->link = NULL;
+	return &link->base;
+}
+
+static struct grantlink *xen_connect(
+	struct grantlink_domain *base, const struct grantlink_link_config *config)
+{
+	struct xen_domain *domain = xen_domain(base);
+	struct xen_link *link = link_alloc(base, config);
+	char *dir = link_dir(config->peer_domid, config->path);
+	char *key = NULL;
+	char *value = NULL;
+	if (!link || !dir || asprintf(&key, "%s/notify-port", dir) < 0) {
+		key = NULL;
+		goto out;
+	}
+	unsigned int len;
+	value = xs_read(domain->xs, XBT_NULL, key, &len);
+	if (!value) {
+		errno = ENOENT;
+		goto out;
+	}
+	link->vchan = libxenvchan_client_init(NULL, config->peer_domid, dir);
+	if (!link->vchan) {
+		errno = ECONNREFUSED;
+		goto out;
+	}
+	link->vchan->blocking = 0;
+	int port = xenevtchn_bind_interdomain(
+		link->evtchn, config->peer_domid, (evtchn_port_t)strtoul(value, NULL, 10));
+	if (port < 0) {
+		gl_err_errno("cannot bind the notify event channel");
+		goto out;
+	}
+	link->notify_port = (evtchn_port_t)port;
+	if (!link_watch(link)) {
+		goto out;
+	}
+	free(dir);
+	free(key);
+	free(value);
+	return &link->base;
+
+out:;
+	int err = errno;
+	if (link) {
+		xen_link_free(link);
+	}
+	free(dir);
+	free(key);
+	free(value);
+	errno = err;
+	return NULL;
+}
+
+static void xen_link_destroy(struct grantlink *base)
+{
+	xen_link_free(xen_link(base));
+}
+
+static int xen_link_get_fd(struct grantlink *base)
+{
+	return xen_link(base)->epoll_fd;
+}
+
+static short xen_link_get_events(struct grantlink *base)
+{
+	return xen_link(base)->hangup ? 0 : POLLIN;
+}
+
+static uint32_t xen_link_dispatch(struct grantlink *base)
+{
+	struct xen_link *link = xen_link(base);
+	uint32_t events = 0;
+	struct epoll_event evs[2];
+	int n = epoll_wait(link->epoll_fd, evs, 2, 0);
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.u32 == 0) {
+			libxenvchan_wait(link->vchan);
+		} else {
+			xenevtchn_port_or_error_t port = xenevtchn_pending(link->evtchn);
+			if (port >= 0) {
+				xenevtchn_unmask(link->evtchn, (evtchn_port_t)port);
+				events |= GRANTLINK_EVENT_NOTIFY;
+			}
+		}
+	}
+	if (libxenvchan_data_ready(link->vchan) > 0) {
+		events |= GRANTLINK_EVENT_READABLE;
+	}
+	if (link->want_writable && libxenvchan_buffer_space(link->vchan) > 0) {
+		link->want_writable = false;
+		events |= GRANTLINK_EVENT_WRITABLE;
+	}
+	if (!libxenvchan_is_open(link->vchan)) {
+		link->hangup = true;
+	}
+	if (link->hangup) {
+		events |= GRANTLINK_EVENT_HANGUP;
+	}
+	return events;
+}
+
+static ssize_t xen_link_recv(struct grantlink *base, void *buf, size_t len)
+{
+	int n = libxenvchan_read(xen_link(base)->vchan, buf, len);
+	return n < 0 ? -1 : n;
+}
+
+static ssize_t xen_link_send(struct grantlink *base, const void *buf, size_t len)
+{
+	struct xen_link *link = xen_link(base);
+	if (link->hangup) {
+		errno = EPIPE;
+		return -1;
+	}
+	int n = libxenvchan_write(link->vchan, buf, len);
+	if (n < 0) {
+		link->hangup = true;
+		errno = EPIPE;
+		return -1;
+	}
+	if ((size_t)n < len) {
+		link->want_writable = true;
+	}
+	return n;
+}
+
+static size_t xen_link_send_space(struct grantlink *base)
+{
+	int n = libxenvchan_buffer_space(xen_link(base)->vchan);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* --- shares and mappings ------------------------------------------------ */
+
+static struct grantlink_share *xen_share_create(
+	struct grantlink_domain *base, uint16_t domid, size_t npages, uint32_t flags)
+{
+	struct xen_domain *domain = xen_domain(base);
+	struct xen_share *share = calloc(1, sizeof(*share));
+	uint32_t *refs = calloc(npages, sizeof(uint32_t));
+	if (!share || !refs) {
+		goto out;
+	}
+	void *data = xengntshr_share_pages(
+		domain->gntshr, domid, (int)npages, refs, (flags & GRANTLINK_SHARE_WRITABLE) != 0);
+	if (!data) {
+		gl_err_errno("cannot share %zu pages to domain %u", npages, domid);
+		goto out;
+	}
+	share->base.refs = refs;
+	share->base.data = data;
+	return &share->base;
+
+out:
+	free(share);
+	free(refs);
+	return NULL;
+}
+
+static void xen_share_destroy(struct grantlink_share *base)
+{
+	struct xen_share *share = (struct xen_share *)base;
+	struct xen_domain *domain = xen_domain(base->domain);
+	xengntshr_unshare(domain->gntshr, base->data, (uint32_t)base->npages);
+	if (share->notify_page) {
+		xengntshr_unshare(domain->gntshr, share->notify_page, 1);
+	}
+	free(base->refs);
+	free(share);
+}
+
+static ssize_t xen_share_get_peer_mapped(const struct grantlink_share *base)
+{
+	(void)base;
+	return -1;
+}
+
+static bool xen_share_set_notify(struct grantlink_share *base, struct grantlink *link)
+{
+	struct xen_share *share = (struct xen_share *)base;
+	struct xen_domain *domain = xen_domain(base->domain);
+	if (share->notify_page) {
+		errno = EBUSY;
+		return false;
+	}
+	uint32_t ref;
+	share->notify_page = xengntshr_share_page_notify(
+		domain->gntshr, base->domid, &ref, 0, (uint32_t)-1, xen_link(link)->notify_port);
+	if (!share->notify_page) {
+		gl_err_errno("cannot arm unmap-notify");
+		return false;
+	}
+	return true;
+}
+
+static struct grantlink_mapping *xen_map(
+	struct grantlink *base, const uint32_t *refs, size_t count, uint32_t flags)
+{
+	struct xen_domain *domain = xen_domain(base->domain);
+	struct xen_link *link = xen_link(base);
+	int prot = PROT_READ | (flags & GRANTLINK_MAP_WRITABLE ? PROT_WRITE : 0);
+	struct xen_mapping *mapping = calloc(1, sizeof(*mapping));
+	if (!mapping) {
+		return NULL;
+	}
+	mapping->base.data = xengnttab_map_domain_grant_refs(
+		domain->gnttab, (uint32_t)count, base->peer_domid, (uint32_t *)refs, prot);
+	if (!mapping->base.data) {
+		goto out_free;
+	}
+	if (flags & GRANTLINK_MAP_NOTIFY) {
+		mapping->notify_page = xengnttab_map_grant_ref_notify(domain->gnttab,
+			base->peer_domid, refs[0], PROT_READ, (uint32_t)-1, link->notify_port);
+		if (!mapping->notify_page) {
+			gl_err_errno("cannot arm unmap-notify");
+			xengnttab_unmap(domain->gnttab, mapping->base.data, (uint32_t)count);
+			goto out_free;
+		}
+	}
+	return &mapping->base;
+
+out_free:;
+	int err = errno;
+	free(mapping);
+	errno = err;
+	return NULL;
+}
+
+static void xen_unmap(struct grantlink_mapping *base)
+{
+	struct xen_mapping *mapping = (struct xen_mapping *)base;
+	struct xen_domain *domain = xen_domain(base->domain);
+	xengnttab_unmap(domain->gnttab, base->data, (uint32_t)base->npages);
+	if (mapping->notify_page) {
+		xengnttab_unmap(domain->gnttab, mapping->notify_page, 1);
+	}
+	free(mapping);
+}
+
+const struct grantlink_impl gl_xen_impl = {
+	.name = "xen",
+	.domain_create = xen_domain_create,
+	.domain_destroy = xen_domain_destroy,
+	.domain_get_fd = xen_domain_get_fd,
+	.domain_dispatch = xen_domain_dispatch,
+	.domain_get_counters = xen_domain_get_counters,
+	.listen = xen_listen,
+	.listener_destroy = xen_listener_destroy,
+	.listener_get_fd = xen_listener_get_fd,
+	.listener_accept = xen_listener_accept,
+	.connect = xen_connect,
+	.link_destroy = xen_link_destroy,
+	.link_get_fd = xen_link_get_fd,
+	.link_get_events = xen_link_get_events,
+	.link_dispatch = xen_link_dispatch,
+	.link_recv = xen_link_recv,
+	.link_send = xen_link_send,
+	.link_send_space = xen_link_send_space,
+	.share_create = xen_share_create,
+	.share_destroy = xen_share_destroy,
+	.share_get_peer_mapped = xen_share_get_peer_mapped,
+	.share_set_notify = xen_share_set_notify,
+	.map = xen_map,
+	.unmap = xen_unmap,
+};
