@@ -31,13 +31,22 @@ static int fail(const char *what)
 	return 1;
 }
 
+/* The channel is left non-blocking; these wait on its event channel. */
 static int recv_all(struct libxenvchan *ch, void *buf, size_t len)
 {
+	while (libxenvchan_data_ready(ch) < (int)len) {
+		if (!libxenvchan_is_open(ch) || libxenvchan_wait(ch) < 0)
+			return -1;
+	}
 	return libxenvchan_recv(ch, buf, len) == (int)len ? 0 : -1;
 }
 
 static int send_all(struct libxenvchan *ch, const void *buf, size_t len)
 {
+	while (libxenvchan_buffer_space(ch) < (int)len) {
+		if (!libxenvchan_is_open(ch) || libxenvchan_wait(ch) < 0)
+			return -1;
+	}
 	return libxenvchan_send(ch, buf, len) == (int)len ? 0 : -1;
 }
 
@@ -84,7 +93,6 @@ static int guest(void)
 	}
 	if (!ch)
 		return fail("vchan client");
-	ch->blocking = 1;
 
 	gs = xengntshr_open(NULL, 0);
 	if (!gs)
@@ -119,7 +127,6 @@ static int host(int domid)
 	ch = libxenvchan_server_init(NULL, domid, path, 4096, 4096);
 	if (!ch)
 		return fail("vchan server");
-	ch->blocking = 1;
 	if (recv_all(ch, refs, sizeof(refs)))
 		return fail("recv refs");
 	gt = xengnttab_open(NULL, 0);

@@ -1,0 +1,47 @@
+# dom0 part of the link scenario (the guest part is scenario-link-domu.sh).
+# The guest runs its steps in order; each step meets its dom0 side on its
+# own xenstore link, so the two scripts stay in step without a clock.
+. "$XEN_TIER/lib.sh"
+B=$XEN_TIER/bin
+start_guest || exit 1
+domid=$(guest_domid)
+
+"$B/xen-smoke" host "$domid" || fail_now "xen-smoke host"
+
+"$B/xen-link-test" host cycle "$domid" || fail_now "cycle (dom0 side)"
+check_no_pinned "$domid" "after the cycles"
+
+# kill -9 of the dom0 side while it maps the guest's pool
+"$B/xen-link-test" host kill-host "$domid" >/tmp/kill-host.log 2>&1 &
+pid=$!
+wait_file_line /tmp/kill-host.log READY 120 || { cat /tmp/kill-host.log; fail_now "kill-host: no READY"; }
+cat /tmp/kill-host.log
+kill -9 "$pid"
+wait "$pid"
+echo "XEN-TIER: killed the dom0 side (pid $pid) with SIGKILL, exit status $?"
+check_no_pinned "$domid" "after dom0's side was killed"
+# the restarted dom0 side; the guest reconnects and runs cycles
+"$B/xen-link-test" host cycle "$domid" kill-host || fail_now "restarted dom0 side"
+
+# kill -9 of the guest side while dom0 maps its pool: dom0 unmaps on notify
+"$B/xen-link-test" host kill-guest "$domid" || fail_now "kill-guest (dom0 side)"
+check_no_pinned "$domid" "after the guest's side was killed"
+
+wait_guest_done 120 || { show_guest_console; fail_now "guest did not finish"; }
+show_guest_console
+
+# what the guest's kernel logged about deferred grants
+field() { sed -n "s/.*GUEST: $1 .*$2=\([0-9]*\).*/\1/p" "$GUEST_LOG" | head -n1; }
+! guest_line 'GUEST: FAIL' || fail_now "the guest reported a failure"
+! grep -q 'xen-link-test: FAIL' "$GUEST_LOG" || fail_now "the guest's test failed"
+guest_line 'xen-link-test: guest: PASS cycle' || fail_now "guest cycle did not pass"
+guest_line 'xen-link-test: guest: PASS kill-host' || fail_now "guest kill-host did not pass"
+[ "$(field after-cycle deferring)" = 0 ] || fail_now "grants deferred during the cycles"
+[ "$(field after-kill-host deferring)" = 0 ] || fail_now "grants deferred when dom0's side died"
+kg=$(field after-kill-guest deferring)
+[ "${kg:-0}" -gt 0 ] || fail_now "no deferral logged when the guest died mapped (dynamic debug off?)"
+echo "XEN-TIER: the guest's death deferred $kg grants (expected: its pool was mapped)"
+[ "$(field drained pending)" = 0 ] || fail_now "deferred grants still pending"
+[ "$(field drained leaking)" = 0 ] || fail_now "grants leaked"
+[ "$(field drained freed)" -gt 0 ] || fail_now "deferred grants were not freed"
+echo "XEN-TIER: deferred grants drained after dom0 unmapped"
