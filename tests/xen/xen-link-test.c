@@ -22,6 +22,9 @@
  *   kill-host   dom0 holds the mapping and is killed (-9) by the dom0
  *               script; the guest must get the notify, unshare everything,
  *               then reconnect to a restarted host ("cycle") and go on.
+ *   defer       the control experiment: the guest unshares its pool while
+ *               dom0 still maps it (what the bridge never does), so its
+ *               kernel must defer every page; dom0 is served by "cycle".
  *
  * Each line it prints starts with "xen-link-test:"; failures print
  * "xen-link-test: FAIL ..." and exit 1.
@@ -420,6 +423,14 @@ static int guest(const char *phase, unsigned n)
 
 	if (!strcmp(phase, "cycle")) {
 		guest_cycles(domain, link, n);
+	} else if (!strcmp(phase, "defer")) {
+		struct grantlink_share *share = guest_share_pool(domain, link, 5);
+		expect_msg(link, MSG_MAPPED);
+		grantlink_share_destroy(share); /* while dom0 maps it */
+		send_msg(link, MSG_DESTROY, NULL, 0);
+		expect_msg(link, MSG_UNMAPPED);
+		say("unshared %d pages while dom0 mapped them, then dom0 unmapped", POOL_PAGES);
+		send_msg(link, MSG_DONE, NULL, 0);
 	} else if (!strcmp(phase, "kill-guest")) {
 		guest_share_pool(domain, link, 99);
 		expect_msg(link, MSG_MAPPED);
