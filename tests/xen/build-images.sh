@@ -8,12 +8,12 @@
 #       build or refresh, in DIR (default: build-xen/ at the repo root):
 #         xen.elf        Xen 4.17 (multiboot, for qemu -kernel)
 #         vmlinux        uncompressed Linux 6.1 (dom0 and domU)
-#         dom0-base.cpio.gz   debootstrap'ed dom0 root (xen tools, wayland,
+#         dom0-base.cpio.zst  debootstrap'ed dom0 root (xen tools, wayland,
 #                             wlroots, weston); changes only with packages
 #         domu.cpio.gz   busybox-static, the project binaries + libraries,
 #                        the xen modules, the guest /init
 #         dom0-overlay.cpio.gz  dom0 /init, scenario, binaries, domU image
-#         dom0.cpio.gz   base + overlay concatenated (the kernel unpacks both)
+#         dom0.img       base + overlay concatenated (the kernel unpacks both)
 #
 # Every image has a stamp (sha256 of its inputs: package versions, the text
 # of the function that builds it, the files copied in). It is rebuilt only
@@ -43,10 +43,11 @@ timed() {
   t0=$(date +%s.%N)
   "$@"
   t1=$(date +%s.%N)
-  printf '[build-images] stage %-14s %6.1f s\n' "$name" "$(echo "$t1 - $t0" | bc)" >&2
+  awk -v n="$name" -v a="$t0" -v b="$t1" \
+    'BEGIN { printf "[build-images] stage %-14s %6.1f s\n", n, b - a }' >&2
 }
 
-host_tools=(qemu-system-x86 debootstrap cpio pigz xz-utils bc binutils libxen-dev
+host_tools=(qemu-system-x86 debootstrap cpio zstd xz-utils libxen-dev
   pkg-config meson ninja-build gcc)
 
 cmd_deps() {
@@ -159,7 +160,9 @@ prune_libs() {
 }
 
 # Trim the root to what a test boot needs and pack it, with the kernel the
-# domU boots, as the first (large, rarely changing) initramfs part.
+# domU boots, as the first (large, rarely changing) initramfs part. zstd:
+# the dom0 kernel unpacks it under TCG ~2 s faster than gzip, and it packs
+# in half the time.
 build_dom0_base() {
   local stage=$cache/dom0-base.d
   rm -rf "$stage"
@@ -174,8 +177,8 @@ build_dom0_base() {
   cp "$cache"/modules/*.ko "$stage/opt/xen-tier/modules/"
   cp "$cache/vmlinux" "$stage/opt/xen-tier/vmlinux"
   (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) |
-    pigz -6 >"$cache/dom0-base.cpio.gz.tmp"
-  mv "$cache/dom0-base.cpio.gz.tmp" "$cache/dom0-base.cpio.gz"
+    zstd -q -T0 -10 >"$cache/dom0-base.cpio.zst.tmp"
+  mv "$cache/dom0-base.cpio.zst.tmp" "$cache/dom0-base.cpio.zst"
   rm -rf "$stage"
 }
 
@@ -289,8 +292,8 @@ cmd_build() {
   stamp_ok root "$h_root" || { timed debootstrap build_dom0_root; stamp_set root "$h_root"; }
 
   h_base=$(printf '%s\n' "$h_root" "$h_kernel" "$(declare -f build_dom0_base prune_libs)" | sha)
-  stamp_ok dom0-base.cpio.gz "$h_base" ||
-    { timed dom0-base build_dom0_base; stamp_set dom0-base.cpio.gz "$h_base"; }
+  stamp_ok dom0-base.cpio.zst "$h_base" ||
+    { timed dom0-base build_dom0_base; stamp_set dom0-base.cpio.zst "$h_base"; }
 
   h_domu=$(printf '%s\n' "$h_root" "$h_kernel" "$(declare -f build_domu copy_libs)" \
     "$(files_hash "$here/domu-init.sh" "$scenario-domu.sh" ${bins[@]+"${bins[@]}"})" | sha)
@@ -298,14 +301,14 @@ cmd_build() {
 
   h_overlay=$(printf '%s\n' "$h_domu" "$(declare -f build_dom0_overlay)" \
     "$(files_hash "$here/dom0-init.sh" "$here/guest.cfg" "$here/lib.sh" "$scenario-dom0.sh" ${bins[@]+"${bins[@]}"})" | sha)
-  if ! stamp_ok dom0-overlay.cpio.gz "$h_overlay" || ! stamp_ok dom0.cpio.gz "$h_base$h_overlay"; then
+  if ! stamp_ok dom0-overlay.cpio.gz "$h_overlay" || ! stamp_ok dom0.img "$h_base$h_overlay"; then
     timed dom0-overlay build_dom0_overlay
     stamp_set dom0-overlay.cpio.gz "$h_overlay"
-    cat "$cache/dom0-base.cpio.gz" "$cache/dom0-overlay.cpio.gz" >"$cache/dom0.cpio.gz.tmp"
-    mv "$cache/dom0.cpio.gz.tmp" "$cache/dom0.cpio.gz"
-    stamp_set dom0.cpio.gz "$h_base$h_overlay"
+    cat "$cache/dom0-base.cpio.zst" "$cache/dom0-overlay.cpio.gz" >"$cache/dom0.img.tmp"
+    mv "$cache/dom0.img.tmp" "$cache/dom0.img"
+    stamp_set dom0.img "$h_base$h_overlay"
   fi
-  log "images in $cache: $(cd "$cache" && du -h xen.elf vmlinux dom0.cpio.gz domu.cpio.gz | awk '{printf "%s %s  ", $2, $1}')"
+  log "images in $cache: $(cd "$cache" && du -h --apparent-size xen.elf vmlinux dom0.img domu.cpio.gz | awk '{printf "%s %s  ", $2, $1}')"
 }
 
 case ${1:-} in

@@ -66,7 +66,7 @@ timeout --kill-after=10 "$qemu_timeout" qemu-system-x86_64 \
   -nographic -nodefaults -no-reboot -no-user-config -serial stdio \
   -kernel "$cache/xen.elf" \
   -append 'dom0_mem=768M,max:768M dom0_max_vcpus=1 console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all smap=0 smep=0' \
-  -initrd "$cache/vmlinux console=hvc0 earlyprintk=xen loglevel=4,$cache/dom0.cpio.gz" \
+  -initrd "$cache/vmlinux console=hvc0 earlyprintk=xen loglevel=4,$cache/dom0.img" \
   </dev/null 2>&1 |
   while IFS= read -r line; do
     line=${line%$'\r'}
