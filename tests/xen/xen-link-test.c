@@ -29,7 +29,6 @@
  * Each line it prints starts with "xen-link-test:"; failures print
  * "xen-link-test: FAIL ..." and exit 1.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>

@@ -9,7 +9,6 @@
  * The guest unshares only after dom0's "unmapped", so its kernel must not
  * defer any grant (the guest script checks dmesg).
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
