@@ -47,7 +47,7 @@ timed() {
     'BEGIN { printf "[build-images] stage %-14s %6.1f s\n", n, b - a }' >&2
 }
 
-host_tools=(qemu-system-x86 debootstrap cpio zstd xz-utils libxen-dev
+host_tools=(qemu-system-x86 debootstrap eatmydata cpio zstd xz-utils libxen-dev
   pkg-config meson ninja-build gcc)
 
 cmd_deps() {
@@ -131,9 +131,15 @@ build_dom0_root() {
   local inc
   inc=$(IFS=,; echo "${dom0_packages[*]}")
   mkdir -p "$cache/debs"
-  debootstrap --variant=minbase --cache-dir="$cache/debs" --include="$inc" \
-    "$suite" "$root.tmp" "$(mirror)" >"$cache/debootstrap.log" 2>&1 ||
+  # Two stages, so that the second (dpkg inside the root) runs under the
+  # host's libeatmydata: without its fsyncs it takes half the time.
+  debootstrap --foreign --variant=minbase --cache-dir="$cache/debs" --include="$inc" \
+    "$suite" "$root.tmp" "$(mirror)" >"$cache/debootstrap.log" 2>&1 &&
+    cp /usr/lib/x86_64-linux-gnu/libeatmydata.so.1 "$root.tmp/tmp/" &&
+    chroot "$root.tmp" env LD_PRELOAD=/tmp/libeatmydata.so.1 \
+      /debootstrap/debootstrap --second-stage >>"$cache/debootstrap.log" 2>&1 ||
     { tail -n 20 "$cache/debootstrap.log" >&2; die "debootstrap failed"; }
+  rm -f "$root.tmp/tmp/libeatmydata.so.1"
   mv "$root.tmp" "$root"
 }
 

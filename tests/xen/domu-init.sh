@@ -14,6 +14,9 @@ mount -t debugfs debugfs /sys/kernel/debug
 for m in xen-evtchn xen-gntdev xen-gntalloc; do
 	insmod "$XEN_TIER/modules/$m.ko" || echo "GUEST: FAIL insmod $m"
 done
+# gntalloc allows 1024 pages (4 MiB) for the whole guest by default: less
+# than one 1080p buffer. The agent's guests need more, and so does this.
+echo 16384 >/sys/module/xen_gntalloc/parameters/limit
 echo 'file drivers/xen/grant-table.c +p' >/sys/kernel/debug/dynamic_debug/control
 if grep -q 'grant-table.c.*=p' /sys/kernel/debug/dynamic_debug/control; then
 	echo "GUEST: dyndbg on for grant-table.c"

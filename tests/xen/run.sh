@@ -73,7 +73,7 @@ timeout --kill-after=10 "$qemu_timeout" qemu-system-x86_64 \
     t=$(secs "$t_qemu" "$EPOCHREALTIME")
     printf '%7s %s\n' "$t" "$line" >>"$log"
     case $line in
-      *XEN-TIER:*|*domU\|*|*GUEST:*|*xen-smoke*|*xen-tier*|*grantlink*|\
+      *XEN-TIER:*|*domU\|*|*GUEST:*|*xen-smoke*|*xen-link-test*|*grantlink*|\
       *'Kernel panic'*|*'Hardware Dom0 crashed'*|*BUG:*|*Oops*|*'still pending'*|*'deferring g.e.'*)
         printf '%7s %s\n' "$t" "$line" ;;
     esac

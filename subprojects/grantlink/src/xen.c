@@ -508,7 +508,13 @@ static struct grantlink_share *xen_share_create(
 	void *data = xengntshr_share_pages(
 		domain->gntshr, domid, (int)npages, refs, (flags & GRANTLINK_SHARE_WRITABLE) != 0);
 	if (!data) {
-		gl_err_errno("cannot share %zu pages to domain %u", npages, domid);
+		if (errno == ENOSPC) {
+			gl_err("cannot share %zu pages to domain %u: over gntalloc's limit for "
+			       "this domain (/sys/module/xen_gntalloc/parameters/limit)",
+				npages, domid);
+		} else {
+			gl_err_errno("cannot share %zu pages to domain %u", npages, domid);
+		}
 		goto out;
 	}
 	share->base.refs = refs;
