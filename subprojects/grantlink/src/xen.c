@@ -10,11 +10,11 @@
  *
  * Unmap-notify on a map: SEND_EVENT is armed on the data mapping itself
  * (IOCTL_GNTDEV_SET_UNMAP_NOTIFY on libxengnttab's gntdev fd), so the event
- * goes out only when gntdev has unmapped every page of it. A second,
- * single-page notify mapping would be torn down on its own schedule (at
- * process exit, before the pool: it sits lower in the address space) and
- * tell the guest to unshare pages still mapped, which the guest's kernel
- * then defers: seen on real Xen, 64 deferrals for a 64-page pool.
+ * goes out only when gntdev has unmapped every page of it (gntdev holds the
+ * map until its asynchronous unmap is done). A second, single-page notify
+ * mapping would be released on its own: at process exit gntdev puts the
+ * maps in list order, and the notify could leave while the pool's unmap
+ * still waits for busy pages.
  *
  * Unmap-notify on a share: gntalloc arms notify per grant and libxengntshr
  * does not tell a share's file offset, so a notifying share carries one
@@ -342,12 +342,16 @@ static struct grantlink *xen_listener_accept(struct grantlink_listener *base)
 	return &link->base;
 }
 
-/* Swallows the event Xen raises on a freshly bound interdomain port: no
- * share or map exists on the link yet, so it cannot be a real notify. */
+/* Swallows the event Xen raises on a freshly bound interdomain port (it
+ * always does: evtchn_bind_interdomain sets the local port pending): no
+ * share or map exists on the link yet, so it cannot be a real notify. The
+ * event is usually in the device's ring when the bind returns; with several
+ * vCPUs it may be delivered on another one a moment later, so the first
+ * wait is not zero. */
 static void drain_bind_event(struct xen_link *link)
 {
 	struct pollfd pfd = {.fd = xenevtchn_fd(link->evtchn), .events = POLLIN};
-	while (poll(&pfd, 1, 0) == 1) {
+	for (int timeout_ms = 1000; poll(&pfd, 1, timeout_ms) == 1; timeout_ms = 0) {
 		xenevtchn_port_or_error_t port = xenevtchn_pending(link->evtchn);
 		if (port < 0) {
 			break;
