@@ -4,6 +4,7 @@
 # them, and read the verdict from the serial console.
 #
 #   run.sh [--cache DIR] [--bin PATH]... [--scenario NAME] [--timeout SECONDS]
+#   (XEN_TIER_CACHE, when set, overrides --cache)
 #
 # Exit 0 on "XEN-TIER: PASS", 1 on anything else, 77 (meson's skip) only
 # when QEMU cannot run here at all. Prints the interesting console lines and
@@ -25,6 +26,10 @@ while [ $# -gt 0 ]; do
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+
+# XEN_TIER_CACHE overrides the cache folder: CI in a fresh clone can keep
+# its images in a folder that outlives the clone.
+cache=${XEN_TIER_CACHE:-$cache}
 
 skip() { echo "run.sh: SKIP: $*"; exit 77; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
