@@ -28,7 +28,7 @@ XENSTORED_ROOTDIR=/run/xenstored /usr/lib/xen-4.17/bin/xenstored || fail "xensto
 /usr/lib/xen-4.17/bin/xenconsoled --log=guest --log-dir=/var/log/xen/console || fail "xenconsoled"
 echo "XEN-TIER: dom0 up after $(cut -d' ' -f1 /proc/uptime) s"
 
-cd /tmp
+cd /tmp || fail "cd /tmp"
 timeout "${XEN_TIER_SCENARIO_TIMEOUT:-600}" sh "$XEN_TIER/scenario.sh"
 rc=$?
 if [ "$rc" -eq 0 ]; then

@@ -64,7 +64,7 @@ echo "run.sh: booting Xen + dom0 + domU under QEMU (TCG), scenario $scenario, ti
 # Each console line is written to the log with the seconds since QEMU
 # started; the interesting ones are echoed too.
 t_qemu=$EPOCHREALTIME
-t_up='' t_verdict='' verdict=''
+
 set +e
 timeout --kill-after=10 "$qemu_timeout" qemu-system-x86_64 \
   -accel tcg,thread=multi -cpu max -m 1280 -smp 2 \

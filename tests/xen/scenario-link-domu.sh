@@ -31,14 +31,14 @@ wait_drained() {
 	dmesg | grep -e 'g\.e\.' -e 'Freed' | tail -n 12
 }
 
-if $B/xen-smoke guest; then echo "GUEST: smoke ok"; else echo "GUEST: FAIL smoke"; fi
+if "$B"/xen-smoke guest; then echo "GUEST: smoke ok"; else echo "GUEST: FAIL smoke"; fi
 report after-smoke
-$B/xen-link-test guest cycle "${XEN_TIER_CYCLES:-100}" || echo "GUEST: FAIL cycle"
+"$B"/xen-link-test guest cycle "${XEN_TIER_CYCLES:-100}" || echo "GUEST: FAIL cycle"
 report after-cycle
-$B/xen-link-test guest kill-host 5 || echo "GUEST: FAIL kill-host"
+"$B"/xen-link-test guest kill-host 5 || echo "GUEST: FAIL kill-host"
 report after-kill-host
 
-$B/xen-link-test guest kill-guest >/tmp/kill-guest.log 2>&1 &
+"$B"/xen-link-test guest kill-guest >/tmp/kill-guest.log 2>&1 &
 pid=$!
 i=0
 while ! grep -q READY /tmp/kill-guest.log && [ "$i" -lt 600 ]; do
@@ -52,7 +52,7 @@ echo "GUEST: xen-link-test exit status $? (137 = killed)"
 report after-kill-guest
 wait_drained
 report drained-kill-guest
-$B/xen-link-test guest defer || echo "GUEST: FAIL defer"
+"$B"/xen-link-test guest defer || echo "GUEST: FAIL defer"
 report after-defer
 wait_drained
 sleep 1
