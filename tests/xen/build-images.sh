@@ -278,8 +278,19 @@ cmd_build() {
   done
 
   timed deps cmd_deps
+  # Package lists that are missing or a week old may name versions the
+  # mirror no longer has: refresh them then (and only then).
+  # (apt-get update leaves unchanged lists' times alone: our stamp says
+  # when we last refreshed.)
   kernel_pkg=$(newest_kernel_pkg)
-  [ -n "$kernel_pkg" ] || die "no linux-image-6.1.0-NN-amd64 in apt (run apt-get update)"
+  if [ -z "$kernel_pkg" ] || [ -z "$(find /var/lib/apt/lists "$cache/apt-update.stamp" \
+      -maxdepth 1 \( -name '*_Packages*' -o -name apt-update.stamp \) -mtime -7 2>/dev/null)" ]; then
+    log "refreshing apt's package lists"
+    apt-get update -qq
+    touch "$cache/apt-update.stamp"
+    kernel_pkg=$(newest_kernel_pkg)
+  fi
+  [ -n "$kernel_pkg" ] || die "no linux-image-6.1.0-NN-amd64 in apt"
   local versions all
   all=$(candidates "$kernel_pkg" "$xen_pkg" busybox-static "${dom0_packages[@]}")
   ver() { awk -F= -v p="$1" '$1 == p {print $2}' <<<"$all"; }
