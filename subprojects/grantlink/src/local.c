@@ -1172,7 +1172,10 @@ static void local_share_destroy(struct grantlink_share *base)
 	struct local_share *share = (struct local_share *)base;
 	struct local_domain *domain = local_domain(base->domain);
 	munmap(base->data, base->npages * GRANTLINK_PAGE_SIZE);
-	for (size_t i = 0; i < base->npages; i++) {
+	/* last page first: the free stack then hands the refs out again in
+	 * ascending order, so a re-used range maps with one mmap, not one per
+	 * page (and stays far from the kernel's map count limit) */
+	for (size_t i = base->npages; i-- > 0;) {
 		end_access(domain, base->refs[i]);
 	}
 	if (share->notify_conn) {

@@ -23,6 +23,7 @@ struct grantlink_pump {
 	struct grantlink *link;
 	int stream_fd;
 	bool stream_closed;
+	bool link_gone;               /* hung up, or a send failed: nothing more goes out */
 	struct pump_buffer to_stream; /* from the link */
 	struct pump_buffer to_link;   /* from the stream */
 };
@@ -89,7 +90,7 @@ static void drain_to_stream(struct grantlink_pump *pump)
 static void drain_to_link(struct grantlink_pump *pump)
 {
 	struct pump_buffer *b = &pump->to_link;
-	while (!pump->stream_closed) {
+	while (!pump->stream_closed && !pump->link_gone) {
 		if (b->len == 0) {
 			b->start = 0;
 			ssize_t n = recv(pump->stream_fd, b->data, sizeof(b->data), MSG_DONTWAIT);
@@ -107,7 +108,10 @@ static void drain_to_link(struct grantlink_pump *pump)
 		}
 		ssize_t n = grantlink_send(pump->link, b->data + b->start, b->len);
 		if (n < 0) {
-			pump->stream_closed = true;
+			/* the peer is gone, but what it sent before still goes
+			 * to the stream (a protocol error, say) */
+			pump->link_gone = true;
+			b->len = 0;
 			return;
 		}
 		if (n == 0) {
@@ -126,9 +130,13 @@ uint32_t grantlink_pump_dispatch(struct grantlink_pump *pump)
 	/* the link may have been written to: let it flush and read again */
 	events |= grantlink_dispatch(pump->link);
 	drain_to_stream(pump);
-	events &= GRANTLINK_EVENT_NOTIFY | GRANTLINK_EVENT_HANGUP;
-	if (pump->stream_closed) {
-		events |= GRANTLINK_EVENT_HANGUP;
+	if (events & GRANTLINK_EVENT_HANGUP) {
+		pump->link_gone = true;
 	}
-	return events;
+	uint32_t out = events & GRANTLINK_EVENT_NOTIFY;
+	/* a gone link is reported once all it delivered is in the stream */
+	if (pump->stream_closed || (pump->link_gone && pump->to_stream.len == 0)) {
+		out |= GRANTLINK_EVENT_HANGUP;
+	}
+	return out;
 }

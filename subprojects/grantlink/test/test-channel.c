@@ -126,6 +126,38 @@ static void test_pump(void)
 	test_pair_finish(&p);
 }
 
+/* The peer's last words before it closed reach the stream even when a send
+ * towards it fails first (a daemon's protocol error, say). */
+static void test_pump_last_words(void)
+{
+	struct test_pair p;
+	test_pair_init(&p, NULL);
+	int sv[2];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
+	struct grantlink_pump *pump = grantlink_pump_create(p.guest_link, sv[0]);
+	CHECK(pump);
+	CHECK_EQ(grantlink_send(p.dom0_link, "error: bad pool", 15), 15);
+	grantlink_destroy(p.dom0_link);
+	p.dom0_link = NULL;
+	/* the guest's side is still talking when the link goes */
+	CHECK_EQ(send(sv[1], "more requests", 13, 0), 13);
+	uint32_t ev = 0;
+	for (int i = 0; i < 200 && !(ev & GRANTLINK_EVENT_HANGUP); i++) {
+		struct pollfd pfd = {.fd = grantlink_get_fd(p.guest_link),
+			.events = grantlink_get_events(p.guest_link)};
+		poll(&pfd, 1, 10);
+		ev |= grantlink_pump_dispatch(pump);
+	}
+	CHECK(ev & GRANTLINK_EVENT_HANGUP);
+	char buf[32] = {0};
+	CHECK_EQ(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), 15);
+	CHECK(memcmp(buf, "error: bad pool", 15) == 0);
+	grantlink_pump_destroy(pump);
+	close(sv[0]);
+	close(sv[1]);
+	test_pair_finish(&p);
+}
+
 /* A link destroyed by one side hangs up the other; the listener serves a new
  * link afterwards. */
 static void test_hangup_and_relink(void)
@@ -271,6 +303,7 @@ int main(void)
 		{"bytes_both_ways", test_bytes_both_ways},
 		{"backpressure", test_backpressure},
 		{"pump", test_pump},
+		{"pump_last_words", test_pump_last_words},
 		{"hangup_and_relink", test_hangup_and_relink},
 		{"listen_path", test_listen_path},
 		{"hostile_hello", test_hostile_hello},
