@@ -11,6 +11,8 @@ domid=$(guest_domid)
 "$B/xen-link-test" host cycle "$domid" || fail_now "cycle (dom0 side)"
 check_no_pinned "$domid" "after the cycles"
 
+"$B/xen-link-test" host pump "$domid" || fail_now "pump (dom0 side)"
+
 # kill -9 of the dom0 side while it maps the guest's pool
 "$B/xen-link-test" host kill-host "$domid" >/tmp/kill-host.log 2>&1 &
 pid=$!
@@ -49,7 +51,7 @@ eval "$(awk '{ sub(/\r$/, "") } $1 == "GUEST:" && $3 ~ /^deferring=/ {
 if grep -q -e 'GUEST: FAIL' -e 'xen-link-test: FAIL' "$GUEST_LOG"; then
 	fail_now "the guest reported a failure"
 fi
-for phase in cycle kill-host defer; do
+for phase in cycle pump kill-host defer; do
 	guest_line "xen-link-test: guest: PASS $phase" || fail_now "guest $phase did not pass"
 done
 [ "$after_cycle_deferring" = 0 ] || fail_now "grants deferred during the cycles"

@@ -35,6 +35,7 @@ if "$B"/xen-smoke guest; then echo "GUEST: smoke ok"; else echo "GUEST: FAIL smo
 report after-smoke
 "$B"/xen-link-test guest cycle "${XEN_TIER_CYCLES:-100}" || echo "GUEST: FAIL cycle"
 report after-cycle
+"$B"/xen-link-test guest pump || echo "GUEST: FAIL pump"
 "$B"/xen-link-test guest kill-host 5 || echo "GUEST: FAIL kill-host"
 report after-kill-host
 

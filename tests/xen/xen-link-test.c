@@ -22,6 +22,9 @@
  *   kill-host   dom0 holds the mapping and is killed (-9) by the dom0
  *               script; the guest must get the notify, unshare everything,
  *               then reconnect to a restarted host ("cycle") and go on.
+ *   pump        a stream socket in each domain joined by grantlink's pump:
+ *               the guest writes PUMP_BYTES, dom0 echoes them, the guest
+ *               checks them (the way the agent and daemon carry Wayland).
  *   defer       the control experiment: the guest unshares its pool while
  *               dom0 still maps it (what the bridge never does), so its
  *               kernel must defer every page; dom0 is served by "cycle".
@@ -36,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +49,7 @@
 #define FRAME_POOL_PAGES 2025 /* one 1920x1080 XRGB8888 buffer */
 #define BULK_BYTES (256 * 1024)
 #define TIMEOUT_MS 30000
+#define PUMP_BYTES (1024 * 1024)
 
 enum msg_type {
 	MSG_POOL = 1,  /* guest -> dom0: seed, npages, refs[npages] */
@@ -357,6 +362,106 @@ static int grant_vmas(void)
 	return n;
 }
 
+/* --- the pump, both sides ----------------------------------------------- */
+
+/* Runs LINK's pump against one end of a socketpair; on the other end the
+ * guest writes PUMP_BYTES and reads them back, dom0 echoes what it reads.
+ * The guest is done when all came back; dom0 when the pump reports the
+ * guest gone (it closes its link at the end). */
+static void pump_run(struct grantlink *link, bool guest_side)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
+		fail("socketpair");
+	}
+	struct grantlink_pump *pump = grantlink_pump_create(link, sv[0]);
+	if (!pump) {
+		fail("grantlink_pump_create");
+	}
+	static uint8_t buf[65536];
+	size_t sent = 0, got = 0, held = 0, held_start = 0, echoed = 0;
+	int64_t t0 = now_ms();
+	for (;;) {
+		if (now_ms() - t0 > 60000) {
+			errno = ETIMEDOUT;
+			fail("pump: sent %zu, got back %zu, echoed %zu", sent, got, echoed);
+		}
+		bool want_out = guest_side ? sent < PUMP_BYTES : held > 0;
+		struct pollfd pfd[3] = {
+			{.fd = grantlink_get_fd(link), .events = grantlink_get_events(link)},
+			{.fd = sv[0], .events = grantlink_pump_get_stream_events(pump)},
+			{.fd = sv[1], .events = POLLIN | (want_out ? POLLOUT : 0)},
+		};
+		poll(pfd, 3, 100);
+		uint32_t events = grantlink_pump_dispatch(pump);
+		if (guest_side) {
+			while (sent < PUMP_BYTES) {
+				uint8_t chunk[4096];
+				size_t n = PUMP_BYTES - sent < sizeof(chunk) ? PUMP_BYTES - sent : sizeof(chunk);
+				for (size_t i = 0; i < n; i++) {
+					chunk[i] = pattern(3, sent + i);
+				}
+				ssize_t w = write(sv[1], chunk, n);
+				if (w <= 0) {
+					break;
+				}
+				sent += (size_t)w;
+			}
+			ssize_t r;
+			while ((r = read(sv[1], buf, sizeof(buf))) > 0) {
+				for (ssize_t i = 0; i < r; i++) {
+					if (buf[i] != pattern(3, got + (size_t)i)) {
+						errno = EBADMSG;
+						fail("pump: byte %zu came back wrong", got + (size_t)i);
+					}
+				}
+				got += (size_t)r;
+			}
+			if (got == PUMP_BYTES) {
+				break;
+			}
+		} else {
+			for (;;) {
+				if (held == 0) {
+					ssize_t r = read(sv[1], buf, sizeof(buf));
+					if (r <= 0) {
+						break;
+					}
+					held = (size_t)r;
+					held_start = 0;
+				}
+				ssize_t w = write(sv[1], buf + held_start, held);
+				if (w <= 0) {
+					break;
+				}
+				held -= (size_t)w;
+				held_start += (size_t)w;
+				echoed += (size_t)w;
+			}
+		}
+		if (events & GRANTLINK_EVENT_HANGUP) {
+			if (guest_side) {
+				errno = EPIPE;
+				fail("pump: dom0 went away after %zu of %d bytes", got, PUMP_BYTES);
+			}
+			break;
+		}
+	}
+	if (guest_side) {
+		say("pump: %d KiB through the link and back in %" PRId64 " ms", PUMP_BYTES / 1024,
+			now_ms() - t0);
+	} else {
+		say("pump: echoed %zu KiB until the guest closed", echoed / 1024);
+		if (echoed != PUMP_BYTES) {
+			errno = EPROTO;
+			fail("pump: echoed %zu bytes, expected %d", echoed, PUMP_BYTES);
+		}
+	}
+	grantlink_pump_destroy(pump);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* --- guest side ----------------------------------------------------------- */
 
 static struct grantlink *guest_connect(struct grantlink_domain *domain, const char *phase)
@@ -454,6 +559,8 @@ static int guest(const char *phase, unsigned n)
 
 	if (!strcmp(phase, "cycle")) {
 		guest_cycles(domain, link, n);
+	} else if (!strcmp(phase, "pump")) {
+		pump_run(link, true);
 	} else if (!strcmp(phase, "defer")) {
 		struct grantlink_share *share = guest_share_pool(domain, link, 5, POOL_PAGES);
 		expect_msg(link, MSG_MAPPED);
@@ -611,6 +718,8 @@ static int host(const char *phase, uint16_t guest, const char *link_name)
 
 	if (!strcmp(phase, "cycle")) {
 		host_cycles(link);
+	} else if (!strcmp(phase, "pump")) {
+		pump_run(link, false);
 	} else if (!strcmp(phase, "kill-guest")) {
 		struct grantlink_mapping *mapping = host_recv_pool(link);
 		check_no_notify(link, "after mapping the pool");
