@@ -8,11 +8,25 @@
  * channel, "notify-port", that carries unmap-notify events both ways. The
  * link fd is an epoll fd over the vchan's event channel and that one.
  *
- * Unmap-notify on a multi-page share or map: libxengntshr and libxengnttab
- * offer notify only for single pages, so each notifying share (or map)
- * carries one extra single-page grant (or mapping) with SEND_EVENT armed;
- * it goes away with the share (or map) or with the process. CLEAR_BYTE is
- * never used (see shared/zero-copy-dom0.md for the Oops it can cause).
+ * Unmap-notify on a map: SEND_EVENT is armed on the data mapping itself
+ * (IOCTL_GNTDEV_SET_UNMAP_NOTIFY on libxengnttab's gntdev fd), so the event
+ * goes out only when gntdev has unmapped every page of it (gntdev holds the
+ * map until its asynchronous unmap is done). A second, single-page notify
+ * mapping would be released on its own: at process exit gntdev puts the
+ * maps in list order, and the notify could leave while the pool's unmap
+ * still waits for busy pages.
+ *
+ * Unmap-notify on a share: gntalloc arms notify per grant and libxengntshr
+ * does not tell a share's file offset, so a notifying share carries one
+ * extra single-page grant with SEND_EVENT armed. On destroy it goes after
+ * the pool; at process exit the kernel releases it with its mapping, which
+ * may come first: the peer must expect the pool to be still going away.
+ * CLEAR_BYTE is never used (see shared/zero-copy-dom0.md for the Oops it
+ * can cause).
+ *
+ * Xen marks a port pending when it is bound to a remote one (it cannot know
+ * whether an event was lost meanwhile); on the notify channel that would
+ * read as "the peer let go", so connect swallows it.
  *
  * Deferred reclaim is the kernel's; its counters are read from sysfs where
  * the kernel exposes them.
@@ -23,8 +37,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <xen/sys/gntdev.h>
 
 #include <libxenvchan.h>
 #include <xenevtchn.h>
@@ -63,7 +80,6 @@ struct xen_share {
 
 struct xen_mapping {
 	struct grantlink_mapping base;
-	void *notify_page;
 };
 
 static struct xen_domain *xen_domain(struct grantlink_domain *domain)
@@ -198,7 +214,7 @@ static bool link_watch(struct xen_link *link)
 static void xen_link_free(struct xen_link *link)
 {
 	struct xen_domain *domain = xen_domain(link->base.domain);
-	if (link->epoll_fd > 0) {
+	if (link->epoll_fd >= 0) {
 		close(link->epoll_fd);
 	}
 	if (link->vchan) {
@@ -242,6 +258,10 @@ static struct grantlink_listener *xen_listen(
 	if (!listener || !link || !dir) {
 		goto out;
 	}
+	/* A server killed with -9 leaves its keys behind (libxenvchan removes
+	 * them only on close): a client must never meet those, they lead to a
+	 * dead ring. Start from an empty directory. */
+	xs_rm(domain->xs, XBT_NULL, dir);
 	link->vchan = libxenvchan_server_init(
 		NULL, config->peer_domid, dir, link->base.ring_size, link->base.ring_size);
 	if (!link->vchan) {
@@ -322,6 +342,24 @@ static struct grantlink *xen_listener_accept(struct grantlink_listener *base)
 	return &link->base;
 }
 
+/* Swallows the event Xen raises on a freshly bound interdomain port (it
+ * always does: evtchn_bind_interdomain sets the local port pending): no
+ * share or map exists on the link yet, so it cannot be a real notify. The
+ * event is usually in the device's ring when the bind returns; with several
+ * vCPUs it may be delivered on another one a moment later, so the first
+ * wait is not zero. */
+static void drain_bind_event(struct xen_link *link)
+{
+	struct pollfd pfd = {.fd = xenevtchn_fd(link->evtchn), .events = POLLIN};
+	for (int timeout_ms = 1000; poll(&pfd, 1, timeout_ms) == 1; timeout_ms = 0) {
+		xenevtchn_port_or_error_t port = xenevtchn_pending(link->evtchn);
+		if (port < 0) {
+			break;
+		}
+		xenevtchn_unmask(link->evtchn, (evtchn_port_t)port);
+	}
+}
+
 static struct grantlink *xen_connect(
 	struct grantlink_domain *base, const struct grantlink_link_config *config)
 {
@@ -345,6 +383,13 @@ static struct grantlink *xen_connect(
 		errno = ECONNREFUSED;
 		goto out;
 	}
+	/* Keys left by a dead server can still lead to its ring (its kernel
+	 * keeps pages we mapped until we let go); the server's death cleared
+	 * srv_live through the ring's unmap-notify. That is no server. */
+	if (libxenvchan_is_open(link->vchan) != 1) {
+		errno = ECONNREFUSED;
+		goto out;
+	}
 	link->vchan->blocking = 0;
 	int port = xenevtchn_bind_interdomain(
 		link->evtchn, config->peer_domid, (evtchn_port_t)strtoul(value, NULL, 10));
@@ -353,6 +398,7 @@ static struct grantlink *xen_connect(
 		goto out;
 	}
 	link->notify_port = (evtchn_port_t)port;
+	drain_bind_event(link);
 	if (!link_watch(link)) {
 		goto out;
 	}
@@ -466,7 +512,13 @@ static struct grantlink_share *xen_share_create(
 	void *data = xengntshr_share_pages(
 		domain->gntshr, domid, (int)npages, refs, (flags & GRANTLINK_SHARE_WRITABLE) != 0);
 	if (!data) {
-		gl_err_errno("cannot share %zu pages to domain %u", npages, domid);
+		if (errno == ENOSPC) {
+			gl_err("cannot share %zu pages to domain %u: over gntalloc's limit for "
+			       "this domain (/sys/module/xen_gntalloc/parameters/limit)",
+				npages, domid);
+		} else {
+			gl_err_errno("cannot share %zu pages to domain %u", npages, domid);
+		}
 		goto out;
 	}
 	share->base.refs = refs;
@@ -515,12 +567,35 @@ static bool xen_share_set_notify(struct grantlink_share *base, struct grantlink 
 	return true;
 }
 
+/* Arms SEND_EVENT unmap-notify on the gntdev mapping at DATA: the peer's
+ * PORT fires once every page of it is unmapped (by us, or at our death). */
+static bool arm_map_notify(xengnttab_handle *gnttab, void *data, evtchn_port_t port)
+{
+	int fd = xengnttab_fd(gnttab);
+	struct ioctl_gntdev_get_offset_for_vaddr where = {.vaddr = (uintptr_t)data};
+	if (ioctl(fd, IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR, &where) < 0) {
+		gl_err_errno("cannot find the gntdev offset of a mapping");
+		return false;
+	}
+	struct ioctl_gntdev_unmap_notify notify = {
+		.index = where.offset,
+		.action = UNMAP_NOTIFY_SEND_EVENT,
+		.event_channel_port = port,
+	};
+	if (ioctl(fd, IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &notify) < 0) {
+		gl_err_errno("cannot arm unmap-notify");
+		return false;
+	}
+	return true;
+}
+
 static struct grantlink_mapping *xen_map(
 	struct grantlink *base, const uint32_t *refs, size_t count, uint32_t flags)
 {
 	struct xen_domain *domain = xen_domain(base->domain);
 	struct xen_link *link = xen_link(base);
 	int prot = PROT_READ | (flags & GRANTLINK_MAP_WRITABLE ? PROT_WRITE : 0);
+	int err;
 	struct xen_mapping *mapping = calloc(1, sizeof(*mapping));
 	if (!mapping) {
 		return NULL;
@@ -530,19 +605,18 @@ static struct grantlink_mapping *xen_map(
 	if (!mapping->base.data) {
 		goto out_free;
 	}
-	if (flags & GRANTLINK_MAP_NOTIFY) {
-		mapping->notify_page = xengnttab_map_grant_ref_notify(domain->gnttab,
-			base->peer_domid, refs[0], PROT_READ, (uint32_t)-1, link->notify_port);
-		if (!mapping->notify_page) {
-			gl_err_errno("cannot arm unmap-notify");
-			xengnttab_unmap(domain->gnttab, mapping->base.data, (uint32_t)count);
-			goto out_free;
-		}
+	if ((flags & GRANTLINK_MAP_NOTIFY) &&
+		!arm_map_notify(domain->gnttab, mapping->base.data, link->notify_port)) {
+		goto out_unmap;
 	}
 	return &mapping->base;
 
-out_free:;
-	int err = errno;
+out_unmap:
+	err = errno;
+	xengnttab_unmap(domain->gnttab, mapping->base.data, (uint32_t)count);
+	errno = err;
+out_free:
+	err = errno;
 	free(mapping);
 	errno = err;
 	return NULL;
@@ -550,13 +624,9 @@ out_free:;
 
 static void xen_unmap(struct grantlink_mapping *base)
 {
-	struct xen_mapping *mapping = (struct xen_mapping *)base;
 	struct xen_domain *domain = xen_domain(base->domain);
 	xengnttab_unmap(domain->gnttab, base->data, (uint32_t)base->npages);
-	if (mapping->notify_page) {
-		xengnttab_unmap(domain->gnttab, mapping->notify_page, 1);
-	}
-	free(mapping);
+	free(base);
 }
 
 const struct grantlink_impl gl_xen_impl = {
