@@ -56,7 +56,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	as_user=(setpriv --reuid="$user" --regid="$user" --init-groups
 		env HOME="$(getent passwd "$user" | cut -d: -f6)")
 fi
-env_common=(env XDG_RUNTIME_DIR="$rt/run" PATH="$rt/bin:$PATH")
+env_common=(env XDG_RUNTIME_DIR="$rt/run" PATH="$rt/bin:$PATH" LANG=C.UTF-8)
 
 cat >"$rt/sway.conf" <<CONF
 xwayland disable

@@ -70,7 +70,7 @@ session_init() {
 run_bg() {
 	local log=$1
 	shift
-	"${as_user[@]}" env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" PATH="$PATH" "$@" \
+	"${as_user[@]}" env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" PATH="$PATH" LANG=C.UTF-8 "$@" \
 		>"$SESSION_DIR/$log.log" 2>&1 &
 	last_pid=$!
 	session_pids+=("$last_pid")
@@ -78,7 +78,7 @@ run_bg() {
 
 # run_fg CMD...: runs CMD as the session user and waits for it.
 run_fg() {
-	"${as_user[@]}" env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" PATH="$PATH" "$@"
+	"${as_user[@]}" env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" PATH="$PATH" LANG=C.UTF-8 "$@"
 }
 
 wait_for() { # TIMEOUT_S CMD...: polls CMD until it succeeds
