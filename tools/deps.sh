@@ -10,6 +10,8 @@ packages=(
 	libxkbcommon-dev libxen-dev libpng-dev
 	# real compositors and apps for the end-to-end tiers
 	weston sway foot grim wtype gtk-4-examples fonts-dejavu-core
+	# GTK's default font and tools: without them its layout differs
+	fonts-cantarell libgtk-4-bin
 	# peers and tools for tests and benchmarks
 	waypipe valgrind python3 python3-matplotlib
 )

@@ -119,8 +119,9 @@ else
 	setup_build "$builds/noxen" -Dxen=disabled && run_suites "$builds/noxen" --suite unit
 	stage_end $?
 
+	# memcheck: the unit tests that are programs of ours (not scripts)
 	stage_begin "valgrind (unit tests)"
-	run_suites "$builds/plain" --suite unit \
+	run_suites "$builds/plain" --suite memcheck \
 		--wrap="valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 -q"
 	stage_end $?
 
