@@ -296,10 +296,7 @@ static void test_hostile_hello(void)
 
 int main(void)
 {
-	struct {
-		const char *name;
-		void (*run)(void);
-	} tests[] = {
+	static const struct test_case tests[] = {
 		{"bytes_both_ways", test_bytes_both_ways},
 		{"backpressure", test_backpressure},
 		{"pump", test_pump},
@@ -308,10 +305,5 @@ int main(void)
 		{"listen_path", test_listen_path},
 		{"hostile_hello", test_hostile_hello},
 	};
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		tests[i].run();
-		printf("ok %zu - %s\n", i + 1, tests[i].name);
-	}
-	printf("1..%zu\n", sizeof(tests) / sizeof(tests[0]));
-	return 0;
+	return test_run_all(tests, sizeof(tests) / sizeof(tests[0]));
 }

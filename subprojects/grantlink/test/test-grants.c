@@ -361,10 +361,7 @@ static void test_notify(void)
 
 int main(void)
 {
-	struct {
-		const char *name;
-		void (*run)(void);
-	} tests[] = {
+	static const struct test_case tests[] = {
 		{"map_shared", test_map_shared},
 		{"map_never_shared_fails", test_map_never_shared_fails},
 		{"map_other_domain_fails", test_map_other_domain_fails},
@@ -380,10 +377,5 @@ int main(void)
 		{"awaiting_unmap", test_awaiting_unmap},
 		{"notify", test_notify},
 	};
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		tests[i].run();
-		printf("ok %zu - %s\n", i + 1, tests[i].name);
-	}
-	printf("1..%zu\n", sizeof(tests) / sizeof(tests[0]));
-	return 0;
+	return test_run_all(tests, sizeof(tests) / sizeof(tests[0]));
 }

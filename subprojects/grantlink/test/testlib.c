@@ -119,3 +119,13 @@ void test_pair_finish(struct test_pair *pair)
 	grantlink_domain_destroy(pair->guest);
 	grantlink_domain_destroy(pair->dom0);
 }
+
+int test_run_all(const struct test_case *tests, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		tests[i].run();
+		printf("ok %zu - %s\n", i + 1, tests[i].name);
+	}
+	printf("1..%zu\n", count);
+	return 0;
+}

@@ -6,6 +6,7 @@
 #define GRANTLINK_TESTLIB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "grantlink.h"
@@ -53,5 +54,13 @@ uint32_t test_poll_link(struct grantlink *link);
 size_t test_reclaim_tick(struct grantlink_domain *domain);
 
 void test_counters(struct grantlink_domain *domain, struct grantlink_counters *c);
+
+struct test_case {
+	const char *name;
+	void (*run)(void);
+};
+
+/* Runs every test in order, printing TAP; a failed CHECK aborts. */
+int test_run_all(const struct test_case *tests, size_t count);
 
 #endif
