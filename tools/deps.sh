@@ -10,8 +10,10 @@ packages=(
 	libxkbcommon-dev libxen-dev libpng-dev
 	# real compositors and apps for the end-to-end tiers
 	weston sway foot grim wtype gtk-4-examples fonts-dejavu-core
-	# GTK's default font and tools: without them its layout differs
-	fonts-cantarell libgtk-4-bin
+	# what GTK 4 recommends for its look: its default font, the SVG icon
+	# loader (symbolic icons), its settings schemas; without them widgets
+	# change size and place
+	fonts-cantarell libgtk-4-bin librsvg2-common gsettings-desktop-schemas iso-codes
 	# peers and tools for tests and benchmarks
 	waypipe valgrind python3 python3-matplotlib
 )
