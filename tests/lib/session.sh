@@ -27,8 +27,10 @@ session_dump_logs() {
 
 session_cleanup() {
 	local pid
+	# processes already gone are fine (and must not end the clean-up of a
+	# caller running under set -e)
 	for pid in "${session_pids[@]}"; do
-		kill "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null || true
 	done
 	for _ in 1 2 3 4 5; do
 		local alive=0
@@ -39,7 +41,7 @@ session_cleanup() {
 		sleep 0.2
 	done
 	for pid in "${session_pids[@]}"; do
-		kill -9 "$pid" 2>/dev/null
+		kill -9 "$pid" 2>/dev/null || true
 	done
 	[ -n "${SESSION_KEEP:-}" ] || rm -rf "$SESSION_DIR"
 }
