@@ -94,7 +94,7 @@ int64_t agent_test_compare(struct fake_window *window,
 		char path[512];
 		snprintf(path, sizeof(path), "%s/%s-shot.png", dir, name);
 		fake_window_write_png(window, path);
-		testenv_note("%lld pixels differ; first at %d,%d: 0x%08x, expected 0x%08x; shot %s",
+		check_note("%lld pixels differ; first at %d,%d: 0x%08x, expected 0x%08x; shot %s",
 			(long long)bad, first_x, first_y, first_have, first_want, path);
 		/* the diff: expected where different, black elsewhere */
 		uint32_t *saved = window->image;

@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <png.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,57 +9,26 @@
 #include <unistd.h>
 
 #include "reference.h"
+#include "shot.h"
 #include "testenv.h"
 
 #define SETTLE_TRIES 60
 
+/* The PNG at PATH as opaque 0xffRRGGBB pixels, if it is WIDTH x HEIGHT. */
 static uint32_t *load_png(const char *path, int width, int height)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	struct test_image image;
+	if (!test_png_read(path, &image)) {
 		return NULL;
 	}
-	png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	png_infop info = png ? png_create_info_struct(png) : NULL;
-	uint32_t *pixels = NULL;
-	uint8_t *row = NULL;
-	if (!png || !info || setjmp(png_jmpbuf(png))) {
-		free(pixels);
-		free(row);
-		png_destroy_read_struct(&png, &info, NULL);
-		fclose(f);
+	if (image.width != width || image.height != height) {
+		test_image_finish(&image);
 		return NULL;
 	}
-	png_init_io(png, f);
-	png_read_info(png, info);
-	if ((int)png_get_image_width(png, info) != width ||
-		(int)png_get_image_height(png, info) != height ||
-		png_get_bit_depth(png, info) != 8) {
-		png_destroy_read_struct(&png, &info, NULL);
-		fclose(f);
-		return NULL;
+	for (size_t i = 0; i < (size_t)width * (size_t)height; i++) {
+		image.pixels[i] |= 0xff000000u;
 	}
-	png_set_strip_alpha(png);
-	png_read_update_info(png, info);
-	pixels = malloc((size_t)width * (size_t)height * 4);
-	row = malloc(png_get_rowbytes(png, info));
-	int channels = png_get_channels(png, info);
-	for (int y = 0; pixels && row && channels == 3 && y < height; y++) {
-		png_read_row(png, row, NULL);
-		for (int x = 0; x < width; x++) {
-			pixels[(size_t)y * (size_t)width + x] =
-				0xff000000u | (uint32_t)row[x * 3] << 16 |
-				(uint32_t)row[x * 3 + 1] << 8 | row[x * 3 + 2];
-		}
-	}
-	if (channels != 3) {
-		free(pixels);
-		pixels = NULL;
-	}
-	free(row);
-	png_destroy_read_struct(&png, &info, NULL);
-	fclose(f);
-	return pixels;
+	return image.pixels;
 }
 
 static bool have(const char *path)
@@ -115,7 +83,7 @@ static void remove_tree(const char *dir)
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0) {
-		testenv_note("cannot remove %s", dir);
+		check_note("cannot remove %s", dir);
 	}
 }
 
@@ -124,7 +92,7 @@ uint32_t *agent_reference_capture(char *const app_argv[], int width, int height,
 	*missing = !have("/usr/bin/sway") || !have("/usr/bin/grim") ||
 		   (geteuid() == 0 && !have("/usr/sbin/runuser") && !have("/sbin/runuser"));
 	if (*missing) {
-		testenv_note("no sway, grim or runuser: no reference");
+		check_note("no sway, grim or runuser: no reference");
 		return NULL;
 	}
 	char dir[] = "/tmp/agent-ref-XXXXXX";
@@ -166,7 +134,7 @@ uint32_t *agent_reference_capture(char *const app_argv[], int width, int height,
 	uint32_t *result = NULL;
 	pid_t app = 0;
 	if (access(socket, F_OK) != 0) {
-		testenv_note("sway did not start");
+		check_note("sway did not start");
 		goto out;
 	}
 	build_argv(argv, dir, "wayland-1", app_argv, storage, sizeof(storage));
@@ -197,7 +165,7 @@ uint32_t *agent_reference_capture(char *const app_argv[], int width, int height,
 	}
 	free(last);
 	if (!result) {
-		testenv_note("the reference window never settled");
+		check_note("the reference window never settled");
 	}
 out:
 	if (app) {

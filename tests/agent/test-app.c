@@ -88,7 +88,7 @@ static void write_shot(struct fake_window *w, const char *name)
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s-shot.png", dir, name);
 	CHECK(fake_window_write_png(w, path));
-	testenv_note("%s: %dx%d, shot %s", name, w->width, w->height, path);
+	check_note("%s: %dx%d, shot %s", name, w->width, w->height, path);
 }
 
 static void check_content(struct fake_window *w, bool translucent)
@@ -100,7 +100,7 @@ static void check_content(struct fake_window *w, bool translucent)
 		opaque += (w->image[i] >> 24) == 0xff;
 		different += w->image[i] != first;
 	}
-	testenv_note("%lld of %lld pixels opaque, %lld differ from the first", (long long)opaque,
+	check_note("%lld of %lld pixels opaque, %lld differ from the first", (long long)opaque,
 		(long long)n, (long long)different);
 	CHECK(translucent || opaque * 2 > n);
 	CHECK(different >= 100); /* not one flat color */
@@ -169,7 +169,7 @@ int main(int argc, char *argv[])
 			int64_t bad = agent_test_compare(w, expected_reference, ref, ref_name);
 			w->image = saved;
 			free(shown);
-			testenv_note("%lld pixels differ from the reference", (long long)bad);
+			check_note("%lld pixels differ from the reference", (long long)bad);
 			CHECK_EQ(bad, 0);
 			free(ref);
 		}
@@ -191,17 +191,17 @@ int main(int argc, char *argv[])
 	const struct fake_stats *stats = fake_daemon_get_stats(daemon);
 	CHECK_EQ(stats->violations, 0);
 	CHECK_EQ(stats->protocol_errors, 0);
-	testenv_note("%lld windows, %lld pools, %lld frames, %lld buffers committed",
+	check_note("%lld windows, %lld pools, %lld frames, %lld buffers committed",
 		(long long)stats->windows_created, (long long)stats->pools_created,
 		(long long)stats->frames_done, (long long)stats->buffers_committed);
 
 	fake_window_close(w);
 	int status = -1;
 	if (!agent_test_wait_exit(daemon, agent, 10000, &status)) {
-		testenv_fail(__FILE__, __LINE__, "%s did not quit on close", name);
+		check_fail(__FILE__, __LINE__, "%s did not quit on close", name);
 	}
 	CHECK(WIFEXITED(status));
-	testenv_note("exit status %d", WEXITSTATUS(status));
+	check_note("exit status %d", WEXITSTATUS(status));
 	stats = fake_daemon_get_stats(daemon);
 	CHECK_EQ(stats->pools, 0);
 	CHECK_EQ(stats->pools_unmapped, stats->pools_created);

@@ -85,7 +85,7 @@ int main(void)
 		fake_daemon_dispatch(daemon, 10);
 	}
 	const struct fake_stats *stats = fake_daemon_get_stats(daemon);
-	testenv_note("%lld links, %lld pages mapped at most", (long long)stats->links,
+	check_note("%lld links, %lld pages mapped at most", (long long)stats->links,
 		(long long)stats->max_pages_mapped);
 	CHECK_EQ(stats->links, 2);
 	CHECK_EQ(stats->protocol_errors, 0);

@@ -43,8 +43,8 @@ int main(int argc, char *argv[])
 	int64_t elapsed = testenv_now_ms() - t0;
 
 	const struct fake_stats *stats = fake_daemon_get_stats(daemon);
-	testenv_note("%s windows in %lld ms; daemon: %lld windows, %lld pools (at most %lld "
-		     "live), %lld pages mapped in all",
+	check_note("%s windows in %lld ms; daemon: %lld windows, %lld pools (at most %lld "
+		   "live), %lld pages mapped in all",
 		count, (long long)elapsed, (long long)stats->windows_created,
 		(long long)stats->pools_created, (long long)max_pools,
 		(long long)stats->pages_mapped_total);

@@ -75,7 +75,7 @@ int main(void)
 	char path[512];
 	snprintf(path, sizeof(path), "%s/gtk-popup-shot.png", dir);
 	fake_window_write_png(p, path);
-	testenv_note("popup %dx%d at %d,%d of the toplevel's %dx%d; shot %s", p->width, p->height,
+	check_note("popup %dx%d at %d,%d of the toplevel's %dx%d; shot %s", p->width, p->height,
 		p->popup_x, p->popup_y, w->width, w->height, path);
 	CHECK(p->parent == w);
 	CHECK_EQ(p->width, p->popup_w);

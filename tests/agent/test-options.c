@@ -60,7 +60,7 @@ static void expect_usage_error(char *const args[], const char *needle)
 {
 	char out[4096], err[4096];
 	int status = run(args, out, sizeof(out), err, sizeof(err));
-	testenv_note("-> %d: %s", status, err);
+	check_note("-> %d: %s", status, err);
 	CHECK_EQ(status, 2);
 	CHECK_EQ(lines(err), 1);
 	CHECK(strstr(err, needle) != NULL);

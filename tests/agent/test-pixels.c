@@ -79,7 +79,7 @@ int main(void)
 	/* the 20 one-square frames arrive as small damage: a full-window
 	 * damage per frame would be 20 * 30000 pixels */
 	const int64_t full = PATTERN_W * PATTERN_H;
-	testenv_note("toplevel: %llu buffer commits, %lld damage pixels in %lld rects",
+	check_note("toplevel: %llu buffer commits, %lld damage pixels in %lld rects",
 		(unsigned long long)top->buffer_commits, (long long)top->damage_area,
 		(long long)top->damage_rects);
 	CHECK(top->buffer_commits >= FRAMES);

@@ -56,7 +56,7 @@ int main(void)
 	want = w->buffer_commits + 30;
 	CHECK(agent_test_wait(daemon, 20000, enough_frames, &want));
 	int64_t elapsed = testenv_now_ms() - t0;
-	testenv_note("30 frames in %lld ms (dom0 frame every 16 ms)", (long long)elapsed);
+	check_note("30 frames in %lld ms (dom0 frame every 16 ms)", (long long)elapsed);
 	/* paced by dom0's frames, not free-running */
 	CHECK(elapsed >= 30 * 16 * 8 / 10);
 
@@ -68,24 +68,22 @@ int main(void)
 				      y >= SIZE - PADDING;
 			if (border && p != 0xffffffffu) {
 				fake_window_write_png(w, "/tmp/simple-shm-shot.png");
-				testenv_fail(
-					__FILE__, __LINE__, "padding %d,%d is 0x%08x", x, y, p);
+				check_fail(__FILE__, __LINE__, "padding %d,%d is 0x%08x", x, y, p);
 			}
 			/* XRGB content composes opaque */
 			CHECK((p >> 24) == 0xff);
 			changed += p != before[y * SIZE + x];
 		}
 	}
-	testenv_note("%d pixels changed over 30 frames", changed);
+	check_note("%d pixels changed over 30 frames", changed);
 	CHECK(changed > 1000);
 	free(before);
 
 	const struct fake_stats *stats = fake_daemon_get_stats(daemon);
 	CHECK_EQ(stats->violations, 0);
 	CHECK_EQ(stats->protocol_errors, 0);
-	testenv_note("damage: %lld pixels in %lld rects over %llu commits",
-		(long long)w->damage_area, (long long)w->damage_rects,
-		(unsigned long long)w->buffer_commits);
+	check_note("damage: %lld pixels in %lld rects over %llu commits", (long long)w->damage_area,
+		(long long)w->damage_rects, (unsigned long long)w->buffer_commits);
 
 	/* hidden in dom0: no frames, so the app stops drawing */
 	w->hidden = true;
@@ -96,7 +94,7 @@ int main(void)
 	for (int i = 0; i < 50; i++) {
 		fake_daemon_dispatch(daemon, 10);
 	}
-	testenv_note("%llu commits in 500 ms while hidden",
+	check_note("%llu commits in 500 ms while hidden",
 		(unsigned long long)(w->buffer_commits - hidden_at));
 	CHECK(w->buffer_commits - hidden_at <= 1);
 	w->hidden = false;

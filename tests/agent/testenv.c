@@ -67,27 +67,6 @@ static void on_signal(int sig)
 	_exit(1);
 }
 
-void testenv_fail(const char *file, int line, const char *fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	fprintf(stderr, "FAIL [%s:%d] ", file, line);
-	vfprintf(stderr, fmt, args);
-	fputc('\n', stderr);
-	va_end(args);
-	exit(1);
-}
-
-void testenv_note(const char *fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	fprintf(stderr, "# ");
-	vfprintf(stderr, fmt, args);
-	fputc('\n', stderr);
-	va_end(args);
-}
-
 int64_t testenv_now_ms(void)
 {
 	struct timespec ts;
@@ -100,7 +79,7 @@ void testenv_init(struct testenv *env, int timeout_s)
 	memset(env, 0, sizeof(*env));
 	snprintf(env->dir, sizeof(env->dir), "/tmp/agent-test-XXXXXX");
 	if (!mkdtemp(env->dir) || chmod(env->dir, 0700) < 0) {
-		testenv_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+		check_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
 	}
 	snprintf(env_dir, sizeof(env_dir), "%s", env->dir);
 	setenv("XDG_RUNTIME_DIR", env->dir, 1);
@@ -124,7 +103,7 @@ static int free_slot(void)
 			return i;
 		}
 	}
-	testenv_fail(__FILE__, __LINE__, "too many children");
+	check_fail(__FILE__, __LINE__, "too many children");
 }
 
 pid_t testenv_fork(void)
@@ -132,7 +111,7 @@ pid_t testenv_fork(void)
 	int slot = free_slot();
 	pid_t pid = fork();
 	if (pid < 0) {
-		testenv_fail(__FILE__, __LINE__, "fork: %s", strerror(errno));
+		check_fail(__FILE__, __LINE__, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
@@ -155,11 +134,11 @@ pid_t testenv_spawn(char *const argv[])
 		}
 	}
 	if (slot < 0) {
-		testenv_fail(__FILE__, __LINE__, "too many children");
+		check_fail(__FILE__, __LINE__, "too many children");
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
-		testenv_fail(__FILE__, __LINE__, "fork: %s", strerror(errno));
+		check_fail(__FILE__, __LINE__, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
@@ -257,7 +236,7 @@ const char *testenv_agent_path(void)
 {
 	const char *p = getenv("BRIDGE_AGENT");
 	if (!p) {
-		testenv_fail(__FILE__, __LINE__, "BRIDGE_AGENT is not set");
+		check_fail(__FILE__, __LINE__, "BRIDGE_AGENT is not set");
 	}
 	return p;
 }
@@ -266,7 +245,7 @@ const char *testenv_client_path(void)
 {
 	const char *p = getenv("AGENT_TEST_CLIENT");
 	if (!p) {
-		testenv_fail(__FILE__, __LINE__, "AGENT_TEST_CLIENT is not set");
+		check_fail(__FILE__, __LINE__, "AGENT_TEST_CLIENT is not set");
 	}
 	return p;
 }

@@ -10,15 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CHECK(cond) ((cond) ? (void)0 : testenv_fail(__FILE__, __LINE__, "CHECK(%s) failed", #cond))
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long a_ = (long long)(a), b_ = (long long)(b);                                \
-		if (a_ != b_) {                                                                    \
-			testenv_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", #a,    \
-				a_, #b, b_);                                                       \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 struct testenv {
 	char dir[128];        /* XDG_RUNTIME_DIR */
@@ -26,10 +18,6 @@ struct testenv {
 	char stats_path[192]; /* the agent's --stats-file */
 	const char *socket;   /* the agent's --socket */
 };
-
-void testenv_fail(const char *file, int line, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 3, 4)));
-void testenv_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Sets up the environment and a time limit of TIMEOUT_S for the whole test. */
 void testenv_init(struct testenv *env, int timeout_s);

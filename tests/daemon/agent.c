@@ -11,17 +11,6 @@
 
 #include "agent.h"
 
-void agent_fail(const char *file, int line, const char *fmt, ...)
-{
-	va_list args;
-	va_start(args, fmt);
-	fprintf(stderr, "FAIL [%s:%d] ", file, line);
-	vfprintf(stderr, fmt, args);
-	fputc('\n', stderr);
-	va_end(args);
-	exit(1);
-}
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -108,7 +97,7 @@ void agent_link_up(struct agent *agent)
 	int64_t deadline = now_ms() + 10000;
 	while (!(agent->link = grantlink_connect(agent->domain, &config))) {
 		if (now_ms() > deadline) {
-			agent_fail(__FILE__, __LINE__, "cannot connect to %s: %s", agent->path,
+			check_fail(__FILE__, __LINE__, "cannot connect to %s: %s", agent->path,
 				strerror(errno));
 		}
 		usleep(20000);
@@ -232,7 +221,7 @@ static void check_display(struct agent *agent, const char *what)
 		uint32_t code = err == EPROTO
 					? wl_display_get_protocol_error(agent->display, &iface, &id)
 					: 0;
-		agent_fail(__FILE__, __LINE__, "waiting for %s: display error %s (%s code %u)",
+		check_fail(__FILE__, __LINE__, "waiting for %s: display error %s (%s code %u)",
 			what, strerror(err), iface ? iface->name : "-", code);
 	}
 }
@@ -243,7 +232,7 @@ void agent_wait(struct agent *agent, const bool *flag, int timeout_ms, const cha
 	while (!*flag) {
 		check_display(agent, what);
 		if (now_ms() > deadline) {
-			agent_fail(__FILE__, __LINE__, "timed out waiting for %s", what);
+			check_fail(__FILE__, __LINE__, "timed out waiting for %s", what);
 		}
 		agent_iterate(agent, 20);
 	}
@@ -255,7 +244,7 @@ void agent_wait_count(struct agent *agent, const int *count, int target, const c
 	while (*count < target) {
 		check_display(agent, what);
 		if (now_ms() > deadline) {
-			agent_fail(__FILE__, __LINE__, "timed out waiting for %s", what);
+			check_fail(__FILE__, __LINE__, "timed out waiting for %s", what);
 		}
 		agent_iterate(agent, 20);
 	}
@@ -297,7 +286,7 @@ void agent_expect_drop(struct agent *agent, uint32_t code)
 	int64_t deadline = now_ms() + 5000;
 	while (!wl_display_get_error(agent->display) || !agent->hangup) {
 		if (now_ms() > deadline) {
-			agent_fail(__FILE__, __LINE__,
+			check_fail(__FILE__, __LINE__,
 				"the link was not dropped (display error %d, hangup %d)",
 				wl_display_get_error(agent->display), agent->hangup);
 		}
@@ -507,7 +496,7 @@ int64_t agent_stat(const char *stats_path, const char *key)
 	int64_t deadline = now_ms() + 5000;
 	while (!(f = fopen(stats_path, "r"))) {
 		if (now_ms() > deadline) {
-			agent_fail(__FILE__, __LINE__, "cannot read %s", stats_path);
+			check_fail(__FILE__, __LINE__, "cannot read %s", stats_path);
 		}
 		usleep(20000);
 	}
@@ -519,7 +508,7 @@ int64_t agent_stat(const char *stats_path, const char *key)
 	snprintf(needle, sizeof(needle), "\"%s\": ", key);
 	const char *at = strstr(text, needle);
 	if (!at) {
-		agent_fail(__FILE__, __LINE__, "no %s in %s: %s", key, stats_path, text);
+		check_fail(__FILE__, __LINE__, "no %s in %s: %s", key, stats_path, text);
 	}
 	return strtoll(at + strlen(needle), NULL, 10);
 }
@@ -531,7 +520,7 @@ void agent_wait_stat(const char *stats_path, const char *key, int64_t value)
 	int64_t got;
 	while ((got = agent_stat(stats_path, key)) != value) {
 		if (now_ms() > deadline) {
-			agent_fail(__FILE__, __LINE__, "stat %s is %lld, expected %lld", key,
+			check_fail(__FILE__, __LINE__, "stat %s is %lld, expected %lld", key,
 				(long long)got, (long long)value);
 		}
 		usleep(50000);

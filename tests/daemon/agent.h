@@ -8,21 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "check.h"
 #include "grantlink.h"
 #include "wl-grant-bridge-client-protocol.h"
-
-#define CHECK(cond) ((cond) ? (void)0 : agent_fail(__FILE__, __LINE__, "CHECK(%s) failed", #cond))
-#define CHECK_EQ(a, b)                                                                             \
-	do {                                                                                       \
-		long long a_ = (long long)(a), b_ = (long long)(b);                                \
-		if (a_ != b_) {                                                                    \
-			agent_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", #a, a_,  \
-				#b, b_);                                                           \
-		}                                                                                  \
-	} while (0)
-
-void agent_fail(const char *file, int line, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 3, 4)));
 
 struct agent {
 	const char *path;

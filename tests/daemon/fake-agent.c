@@ -97,7 +97,7 @@ static void find_window(const struct test_image *image, int w, int h, int *cx, i
 {
 	int x1, y1, x2, y2;
 	if (!test_image_find_color(image, opts.label, &x1, &y1, &x2, &y2)) {
-		agent_fail(__FILE__, __LINE__, "no pixel of the label color on screen");
+		check_fail(__FILE__, __LINE__, "no pixel of the label color on screen");
 	}
 	int b = opts.border;
 	CHECK_EQ(x2 - x1 + 1, w + 2 * b);
@@ -106,7 +106,7 @@ static void find_window(const struct test_image *image, int w, int h, int *cx, i
 		for (int x = x1; x <= x2; x++) {
 			bool frame = x < x1 + b || x > x2 - b || y < y1 + b || y > y2 - b;
 			if (frame && (test_image_at(image, x, y) & 0xffffff) != opts.label) {
-				agent_fail(__FILE__, __LINE__, "frame pixel %d,%d is %08x", x, y,
+				check_fail(__FILE__, __LINE__, "frame pixel %d,%d is %08x", x, y,
 					test_image_at(image, x, y));
 			}
 		}

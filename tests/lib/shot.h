@@ -1,5 +1,5 @@
 /*
- * Screenshots for the daemon's tests: read a PNG into 0xAARRGGBB pixels,
+ * Screenshots for the tests: read a PNG into 0xAARRGGBB pixels,
  * and find a window framed in a given color.
  */
 #ifndef TEST_SHOT_H
