@@ -51,7 +51,12 @@ struct bridge_dom0 {
 	struct wl_pointer *pointer;
 	struct wl_touch *touch;
 	struct bridge_window *keyboard_focus; /* a guest window, or NULL */
-	struct bridge_window *pointer_focus;
+	struct bridge_window *pointer_focus;  /* the window under dom0's pointer */
+	bool pointer_entered;                 /* the guest has pointer_focus entered */
+	bool pointer_sent;                    /* events went to the guest since the last frame */
+	uint32_t guest_buttons;               /* buttons held that the guest saw pressed */
+	uint32_t frame_buttons;               /* buttons held that were pressed on our frame */
+	wl_fixed_t pointer_x, pointer_y;      /* on pointer_focus's dom0 surface */
 	struct bridge_window *touch_focus;
 	uint32_t keymap_format;
 	char *keymap; /* a copy, sent to each new seat */

@@ -170,57 +170,120 @@ static const struct wl_keyboard_listener keyboard_listener = {
 
 /* --- pointer ------------------------------------------------------------ */
 
+/* Whether X,Y on WINDOW's dom0 surface is over the guest's content: our
+ * frame around it belongs to dom0, and what happens there is not the
+ * guest's to see. */
+static bool on_content(struct bridge_window *window, wl_fixed_t x, wl_fixed_t y)
+{
+	int32_t width, height;
+	bridge_presenter_get_size(window->presenter, &width, &height);
+	wl_fixed_t left = wl_fixed_from_int(bridge_presenter_get_border(window->presenter));
+	return x >= left && y >= left && x < left + wl_fixed_from_int(width) &&
+	       y < left + wl_fixed_from_int(height);
+}
+
+/* The seat to send pointer events to: only while the guest has the focus
+ * window entered. */
+static struct wl_resource *pointer_seat(struct bridge_dom0 *dom0)
+{
+	struct wl_resource *seat =
+		dom0->pointer_entered ? seat_for(dom0, dom0->pointer_focus) : NULL;
+	if (seat) {
+		dom0->pointer_sent = true;
+	}
+	return seat;
+}
+
+/* After the pointer moved (MOVED) or a button went up: the guest's window
+ * is entered when the pointer is over its content and left over our frame.
+ * A held button keeps the side it was pressed on, as a compositor's
+ * implicit grab does: a drag begun in the content goes on over the frame
+ * (at the content's nearest edge), one begun on the frame never enters. */
+static void pointer_update(struct bridge_dom0 *dom0, uint32_t time, bool moved)
+{
+	struct bridge_window *window = dom0->pointer_focus;
+	struct wl_resource *seat = seat_for(dom0, window);
+	if (!seat) {
+		dom0->pointer_entered = false;
+		return;
+	}
+	bool inside = on_content(window, dom0->pointer_x, dom0->pointer_y);
+	wl_fixed_t x = content_coord(window, dom0->pointer_x, false);
+	wl_fixed_t y = content_coord(window, dom0->pointer_y, true);
+	if (dom0->pointer_entered && !inside && !dom0->guest_buttons) {
+		wgb_seat_send_pointer_leave(seat, window->resource);
+		dom0->pointer_entered = false;
+		dom0->pointer_sent = true;
+	} else if (dom0->pointer_entered && moved) {
+		wgb_seat_send_pointer_motion(seat, time, x, y);
+		dom0->pointer_sent = true;
+	} else if (!dom0->pointer_entered && inside && !dom0->frame_buttons) {
+		wgb_seat_send_pointer_enter(seat, window->resource, x, y);
+		dom0->pointer_entered = true;
+		dom0->pointer_sent = true;
+	}
+}
+
+static void pointer_reset(struct bridge_dom0 *dom0, struct bridge_window *window)
+{
+	dom0->pointer_focus = window;
+	dom0->pointer_entered = false;
+	dom0->guest_buttons = 0;
+	dom0->frame_buttons = 0;
+}
+
 static void pointer_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
 	struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y)
 {
 	struct bridge_dom0 *dom0 = data;
-	struct bridge_window *window = bridge_presenter_window_from_surface(dom0->daemon, surface);
-	dom0->pointer_focus = window;
-	struct wl_resource *seat = seat_for(dom0, window);
-	if (seat) {
-		wgb_seat_send_pointer_enter(seat, window->resource, content_coord(window, x, false),
-			content_coord(window, y, true));
-	}
+	pointer_reset(dom0, bridge_presenter_window_from_surface(dom0->daemon, surface));
+	dom0->pointer_x = x;
+	dom0->pointer_y = y;
+	pointer_update(dom0, 0, false);
 }
 
 static void pointer_leave(
 	void *data, struct wl_pointer *pointer, uint32_t serial, struct wl_surface *surface)
 {
 	struct bridge_dom0 *dom0 = data;
-	struct wl_resource *seat = seat_for(dom0, dom0->pointer_focus);
+	struct wl_resource *seat = pointer_seat(dom0);
 	if (seat) {
 		wgb_seat_send_pointer_leave(seat, dom0->pointer_focus->resource);
 	}
-	dom0->pointer_focus = NULL;
+	pointer_reset(dom0, NULL);
 }
 
 static void pointer_motion(
 	void *data, struct wl_pointer *pointer, uint32_t time, wl_fixed_t x, wl_fixed_t y)
 {
 	struct bridge_dom0 *dom0 = data;
-	struct bridge_window *window = dom0->pointer_focus;
-	struct wl_resource *seat = seat_for(dom0, window);
-	if (seat) {
-		wgb_seat_send_pointer_motion(seat, time, content_coord(window, x, false),
-			content_coord(window, y, true));
-	}
+	dom0->pointer_x = x;
+	dom0->pointer_y = y;
+	pointer_update(dom0, time, true);
 }
 
 static void pointer_button(void *data, struct wl_pointer *pointer, uint32_t serial, uint32_t time,
 	uint32_t button, uint32_t state)
 {
 	struct bridge_dom0 *dom0 = data;
-	struct wl_resource *seat = seat_for(dom0, dom0->pointer_focus);
+	bool pressed = state == WL_POINTER_BUTTON_STATE_PRESSED;
+	struct wl_resource *seat = pointer_seat(dom0);
+	uint32_t *held = seat ? &dom0->guest_buttons : &dom0->frame_buttons;
 	if (seat) {
 		wgb_seat_send_pointer_button(seat, time, button, state);
+	}
+	if (pressed) {
+		(*held)++;
+	} else if (*held > 0) {
+		(*held)--;
+		pointer_update(dom0, time, false);
 	}
 }
 
 static void pointer_axis(
 	void *data, struct wl_pointer *pointer, uint32_t time, uint32_t axis, wl_fixed_t value)
 {
-	struct bridge_dom0 *dom0 = data;
-	struct wl_resource *seat = seat_for(dom0, dom0->pointer_focus);
+	struct wl_resource *seat = pointer_seat(data);
 	if (seat) {
 		wgb_seat_send_pointer_axis(seat, time, axis, value);
 	}
@@ -229,16 +292,17 @@ static void pointer_axis(
 static void pointer_frame(void *data, struct wl_pointer *pointer)
 {
 	struct bridge_dom0 *dom0 = data;
-	struct wl_resource *seat = seat_for(dom0, dom0->pointer_focus);
+	/* ends what the guest saw (a leave too); nothing stayed on our frame */
+	struct wl_resource *seat = dom0->pointer_sent ? guest_seat(dom0) : NULL;
 	if (seat) {
 		wgb_seat_send_pointer_frame(seat);
 	}
+	dom0->pointer_sent = false;
 }
 
 static void pointer_axis_source(void *data, struct wl_pointer *pointer, uint32_t source)
 {
-	struct bridge_dom0 *dom0 = data;
-	struct wl_resource *seat = seat_for(dom0, dom0->pointer_focus);
+	struct wl_resource *seat = pointer_seat(data);
 	if (seat) {
 		wgb_seat_send_pointer_axis_source(seat, source);
 	}
@@ -246,8 +310,7 @@ static void pointer_axis_source(void *data, struct wl_pointer *pointer, uint32_t
 
 static void pointer_axis_stop(void *data, struct wl_pointer *pointer, uint32_t time, uint32_t axis)
 {
-	struct bridge_dom0 *dom0 = data;
-	struct wl_resource *seat = seat_for(dom0, dom0->pointer_focus);
+	struct wl_resource *seat = pointer_seat(data);
 	if (seat) {
 		wgb_seat_send_pointer_axis_stop(seat, time, axis);
 	}
@@ -256,8 +319,7 @@ static void pointer_axis_stop(void *data, struct wl_pointer *pointer, uint32_t t
 static void pointer_axis_discrete(
 	void *data, struct wl_pointer *pointer, uint32_t axis, int32_t discrete)
 {
-	struct bridge_dom0 *dom0 = data;
-	struct wl_resource *seat = seat_for(dom0, dom0->pointer_focus);
+	struct wl_resource *seat = pointer_seat(data);
 	if (seat) {
 		wgb_seat_send_pointer_axis_discrete(seat, axis, discrete);
 	}
@@ -385,7 +447,7 @@ static void seat_capabilities(void *data, struct wl_seat *wl_seat, uint32_t caps
 	} else if (!(caps & WL_SEAT_CAPABILITY_POINTER) && dom0->pointer) {
 		wl_pointer_release(dom0->pointer);
 		dom0->pointer = NULL;
-		dom0->pointer_focus = NULL;
+		pointer_reset(dom0, NULL);
 	}
 	if ((caps & WL_SEAT_CAPABILITY_TOUCH) && !dom0->touch) {
 		dom0->touch = wl_seat_get_touch(wl_seat);
@@ -439,7 +501,7 @@ void bridge_input_window_gone(struct bridge_dom0 *dom0, struct bridge_window *wi
 		dom0->keyboard_focus = NULL;
 	}
 	if (dom0->pointer_focus == window) {
-		dom0->pointer_focus = NULL;
+		pointer_reset(dom0, NULL);
 	}
 	if (dom0->touch_focus == window) {
 		dom0->touch_focus = NULL;

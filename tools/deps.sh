@@ -16,6 +16,8 @@ packages=(
 	fonts-cantarell libgtk-4-bin librsvg2-common gsettings-desktop-schemas iso-codes
 	# peers and tools for tests and benchmarks
 	waypipe valgrind python3 python3-matplotlib
+	# a virtual pointer on headless sway's seat (the pointer e2e test)
+	wayvnc
 )
 
 missing=()

@@ -2,10 +2,7 @@
 # Keyboard input from the host reaches the app in the guest: text typed
 # with wtype into headless sway appears in foot inside the guest, keymap
 # and modifiers included (wtype uploads its own keymap).
-#
-# Pointer input is not covered here: headless sway has no pointer device,
-# so no client ever gets a wl_pointer (swaymsg's seat cursor moves nothing
-# a client can see), and Debian ships no virtual-pointer tool for wlroots.
+# Pointer input: pointer-sway.sh.
 set -uo pipefail
 . "$SESSION_SH"
 session_init keyboard-sway
