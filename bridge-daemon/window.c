@@ -178,20 +178,30 @@ static void window_damage(struct wl_client *client, struct wl_resource *resource
 	}
 }
 
+/* what a wgb_frame resource carries: the commit it came with */
+struct frame_state {
+	uint32_t seq;
+	bool presented;
+};
+
 static void frame_resource_destroy(struct wl_resource *resource)
 {
+	free(wl_resource_get_user_data(resource));
 	wl_list_remove(wl_resource_get_link(resource));
 }
 
 static void window_frame(struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
 	struct bridge_window *window = bridge_window_from_resource(resource);
-	struct wl_resource *frame = wl_resource_create(client, &wgb_frame_interface, 1, id);
+	struct frame_state *state = calloc(1, sizeof(*state));
+	struct wl_resource *frame =
+		state ? wl_resource_create(client, &wgb_frame_interface, 1, id) : NULL;
 	if (!frame) {
+		free(state);
 		wl_client_post_no_memory(client);
 		return;
 	}
-	wl_resource_set_implementation(frame, NULL, NULL, frame_resource_destroy);
+	wl_resource_set_implementation(frame, NULL, state, frame_resource_destroy);
 	wl_list_insert(window->pending.frames.prev, wl_resource_get_link(frame));
 }
 
@@ -229,6 +239,13 @@ static void window_commit(struct wl_client *client, struct wl_resource *resource
 		window->pending.max_set = false;
 	}
 	bool want_frame = !wl_list_empty(&window->pending.frames);
+	window->commit_seq++;
+	struct wl_resource *frame;
+	wl_resource_for_each(frame, &window->pending.frames)
+	{
+		struct frame_state *state = wl_resource_get_user_data(frame);
+		state->seq = window->commit_seq;
+	}
 	wl_list_insert_list(window->frames.prev, &window->pending.frames);
 	wl_list_init(&window->pending.frames);
 
@@ -260,6 +277,21 @@ void bridge_window_frames_done(struct bridge_window *window, uint32_t time)
 	{
 		wgb_frame_send_done(frame, time);
 		wl_resource_destroy(frame);
+	}
+}
+
+void bridge_window_frames_presented(struct bridge_window *window, uint32_t seq, uint32_t tv_sec_hi,
+	uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t flags)
+{
+	struct wl_resource *frame;
+	wl_resource_for_each(frame, &window->frames)
+	{
+		struct frame_state *state = wl_resource_get_user_data(frame);
+		if (state->presented || (int32_t)(state->seq - seq) > 0) {
+			continue; /* told already, or content dom0 has not shown yet */
+		}
+		state->presented = true;
+		wgb_frame_send_presented(frame, tv_sec_hi, tv_sec_lo, tv_nsec, refresh, flags);
 	}
 }
 

@@ -35,6 +35,7 @@ struct bridge_window {
 		int32_t min_w, min_h, max_w, max_h;
 	} pending;
 	struct wl_list frames; /* committed, waiting for dom0's frame */
+	uint32_t commit_seq;   /* commits so far; a frame keeps the one it came with */
 	struct bridge_presenter *presenter;
 };
 
@@ -45,5 +46,9 @@ void bridge_window_create_popup(struct bridge_guest *guest, uint32_t id, struct 
 struct bridge_window *bridge_window_from_resource(struct wl_resource *resource);
 /* dom0 asked for the next frame: done to the frames committed so far. */
 void bridge_window_frames_done(struct bridge_window *window, uint32_t time);
+/* dom0 showed the content of commit SEQ: presented to the frames committed
+ * with it or before, once each. tv_sec is split as in wgb_frame.presented. */
+void bridge_window_frames_presented(struct bridge_window *window, uint32_t seq, uint32_t tv_sec_hi,
+	uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t flags);
 
 #endif
