@@ -272,15 +272,20 @@ static void feedback_presented(void *data, struct wp_presentation_feedback *feed
 	uint32_t seq_lo, uint32_t flags)
 {
 	struct presented *pr = data;
+	struct bridge_window *window = pr->p->window;
 	bridge_window_frames_presented(
-		pr->p->window, pr->seq, tv_sec_hi, tv_sec_lo, tv_nsec, refresh, flags);
+		window, pr->seq, tv_sec_hi, tv_sec_lo, tv_nsec, refresh, flags);
 	presented_destroy(pr);
+	bridge_window_frames_settle(window);
 }
 
 static void feedback_discarded(void *data, struct wp_presentation_feedback *feedback)
 {
 	/* the guest's frames learn nothing: their feedback is discarded at done */
-	presented_destroy(data);
+	struct presented *pr = data;
+	struct bridge_window *window = pr->p->window;
+	presented_destroy(pr);
+	bridge_window_frames_settle(window);
 }
 
 static const struct wp_presentation_feedback_listener feedback_listener = {
@@ -314,6 +319,21 @@ static void feedbacks_destroy(struct bridge_presenter *p)
 	{
 		presented_destroy(pr);
 	}
+}
+
+bool bridge_presenter_feedback_pending(struct bridge_presenter *p, uint32_t seq)
+{
+	if (!p) {
+		return false;
+	}
+	struct presented *pr;
+	wl_list_for_each(pr, &p->feedbacks, link)
+	{
+		if ((int32_t)(pr->seq - seq) >= 0) {
+			return true;
+		}
+	}
+	return false;
 }
 
 static void present(struct bridge_presenter *p)
@@ -659,6 +679,8 @@ static bool create_role(struct bridge_presenter *p)
 static void hide(struct bridge_presenter *p)
 {
 	destroy_role(p);
+	/* no feedback comes any more: frames already due get their done */
+	bridge_window_frames_settle(p->window);
 	free_slots(p);
 	p->hidden = true;
 }

@@ -182,6 +182,8 @@ static void window_damage(struct wl_client *client, struct wl_resource *resource
 struct frame_state {
 	uint32_t seq;
 	bool presented;
+	bool done_due; /* dom0's frame came before its feedback: done waits */
+	uint32_t done_time;
 };
 
 static void frame_resource_destroy(struct wl_resource *resource)
@@ -270,13 +272,75 @@ static const struct wgb_window_interface window_impl = {
 	.commit = window_commit,
 };
 
-void bridge_window_frames_done(struct bridge_window *window, uint32_t time)
+/* How long a due frame waits for its presented: weston and wlroots send a
+ * frame's done at repaint and its presented at the next vblank, up to a
+ * refresh period later; and wlroots keeps the feedback of a surface it did
+ * not sample (hidden) until that surface commits again, which the app does
+ * only after its done. */
+#define PRESENTED_WAIT_MS 25
+
+/* Done to the frames that are due; with FORCE also to those still waiting
+ * for their presented. */
+static void settle(struct bridge_window *window, bool force)
 {
 	struct wl_resource *frame, *tmp;
 	wl_resource_for_each_safe(frame, tmp, &window->frames)
 	{
-		wgb_frame_send_done(frame, time);
-		wl_resource_destroy(frame);
+		struct frame_state *state = wl_resource_get_user_data(frame);
+		if (state->done_due && (force || state->presented ||
+					       !bridge_presenter_feedback_pending(
+						       window->presenter, state->seq))) {
+			wgb_frame_send_done(frame, state->done_time);
+			wl_resource_destroy(frame);
+		}
+	}
+}
+
+static int handle_settle_timer(void *data)
+{
+	struct bridge_window *window = data;
+	wl_event_source_remove(window->settle_timer);
+	window->settle_timer = NULL;
+	settle(window, true);
+	return 0;
+}
+
+void bridge_window_frames_done(struct bridge_window *window, uint32_t time)
+{
+	/* presented must come first: done waits for it, a while */
+	bool wait = false;
+	struct wl_resource *frame;
+	wl_resource_for_each(frame, &window->frames)
+	{
+		struct frame_state *state = wl_resource_get_user_data(frame);
+		state->done_due = true;
+		state->done_time = time;
+		wait |= !state->presented &&
+			bridge_presenter_feedback_pending(window->presenter, state->seq);
+	}
+	if (wait && !window->settle_timer) {
+		window->settle_timer = wl_event_loop_add_timer(
+			window->guest->daemon->loop, handle_settle_timer, window);
+		if (window->settle_timer) {
+			wl_event_source_timer_update(window->settle_timer, PRESENTED_WAIT_MS);
+		}
+	}
+	settle(window, !window->settle_timer);
+}
+
+void bridge_window_frames_settle(struct bridge_window *window)
+{
+	settle(window, false);
+	bool due = false;
+	struct wl_resource *frame;
+	wl_resource_for_each(frame, &window->frames)
+	{
+		struct frame_state *state = wl_resource_get_user_data(frame);
+		due |= state->done_due;
+	}
+	if (!due && window->settle_timer) {
+		wl_event_source_remove(window->settle_timer);
+		window->settle_timer = NULL;
 	}
 }
 
@@ -316,6 +380,9 @@ static void window_resource_destroy(struct wl_resource *resource)
 	}
 	bridge_input_window_gone(daemon->dom0, window);
 	bridge_presenter_destroy(window->presenter);
+	if (window->settle_timer) {
+		wl_event_source_remove(window->settle_timer);
+	}
 	set_pending_buffer(window, NULL);
 	destroy_frames(&window->pending.frames);
 	destroy_frames(&window->frames);
