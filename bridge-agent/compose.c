@@ -43,15 +43,17 @@ static void compose_surface(struct wlr_surface *surface, int sx, int sy, void *d
 	if (!texture || w <= 0 || h <= 0) {
 		return;
 	}
-	pixman_image_t *src = bridge_texture_get_image(texture);
-	if (!src) {
-		return;
-	}
 	int x = sx - ctx->ox, y = sy - ctx->oy;
 	pixman_region32_t region;
 	pixman_region32_init_rect(&region, x, y, (unsigned)w, (unsigned)h);
 	pixman_region32_intersect(&region, &region, ctx->clip);
 	if (!pixman_region32_not_empty(&region)) {
+		pixman_region32_fini(&region);
+		return;
+	}
+	pixman_image_t *src = bridge_texture_begin(texture);
+	if (!src) {
+		bridge_texture_end(texture);
 		pixman_region32_fini(&region);
 		return;
 	}
@@ -96,6 +98,7 @@ static void compose_surface(struct wlr_surface *surface, int sx, int sy, void *d
 		pixman_image_set_filter(src, PIXMAN_FILTER_NEAREST, NULL, 0);
 		pixman_image_set_repeat(src, PIXMAN_REPEAT_NONE);
 	}
+	bridge_texture_end(texture);
 	pixman_region32_fini(&region);
 }
 
@@ -192,6 +195,80 @@ void bridge_compose(struct wlr_surface *root, const struct wlr_box *geo, pixman_
 		pixman_region32_fini(&p->draw);
 	}
 	pixman_region32_clear(clip);
+}
+
+/* Whether DST's pixels at the surface's place are exactly its own: drawn
+ * 1:1, inside the window, nothing above it there, and nothing below it
+ * showing through (opaque, or over cleared pixels, where OVER is a copy). */
+static bool kept_in_place(struct tree *tree, int i, const struct wlr_box *geo)
+{
+	struct placed_surface *p = &tree->items[i];
+	struct wlr_surface *surface = p->surface;
+	struct wlr_texture *texture = wlr_surface_get_texture(surface);
+	int w = surface->current.width, h = surface->current.height;
+	if (!texture || (int)texture->width != w || (int)texture->height != h ||
+		surface->current.transform != WL_OUTPUT_TRANSFORM_NORMAL || p->x < 0 || p->y < 0 ||
+		p->x + w > geo->width || p->y + h > geo->height) {
+		return false;
+	}
+	struct wlr_fbox box;
+	wlr_surface_get_buffer_source_box(surface, &box);
+	if (box.x != 0 || box.y != 0 || box.width != w || box.height != h) {
+		return false;
+	}
+	pixman_box32_t rect = {p->x, p->y, p->x + w, p->y + h};
+	for (int j = i + 1; j < tree->n; j++) {
+		struct placed_surface *q = &tree->items[j];
+		pixman_box32_t other = {q->x, q->y, q->x + q->surface->current.width,
+			q->y + q->surface->current.height};
+		if (other.x1 < rect.x2 && rect.x1 < other.x2 && other.y1 < rect.y2 &&
+			rect.y1 < other.y2) {
+			return false;
+		}
+	}
+	pixman_region32_t opaque;
+	pixman_region32_init(&opaque);
+	pixman_region32_copy(&opaque, &surface->opaque_region);
+	bool opaque_all = pixman_region32_contains_rectangle(
+				  &opaque, &(pixman_box32_t){0, 0, w, h}) == PIXMAN_REGION_IN;
+	pixman_region32_fini(&opaque);
+	if (opaque_all) {
+		return true;
+	}
+	for (int j = 0; j < i; j++) {
+		struct placed_surface *q = &tree->items[j];
+		pixman_box32_t other = {q->x, q->y, q->x + q->surface->current.width,
+			q->y + q->surface->current.height};
+		if (other.x1 < rect.x2 && rect.x1 < other.x2 && other.y1 < rect.y2 &&
+			rect.y1 < other.y2) {
+			return false;
+		}
+	}
+	return true;
+}
+
+void bridge_compose_release(struct wlr_surface *root, const struct wlr_box *geo,
+	pixman_image_t *dst, struct wl_list *pins)
+{
+	static struct tree tree;
+	tree.n = 0;
+	tree.ox = geo->x;
+	tree.oy = geo->y;
+	tree.overflow = false;
+	wlr_surface_for_each_surface(root, collect_surface, &tree);
+	for (int i = 0; i < tree.n; i++) {
+		struct wlr_texture *texture = wlr_surface_get_texture(tree.items[i].surface);
+		if (!texture) {
+			continue;
+		}
+		if (!tree.overflow && kept_in_place(&tree, i, geo)) {
+			/* no copy: from now on the pixels are those in DST */
+			bridge_texture_release(
+				texture, dst, tree.items[i].x, tree.items[i].y, pins);
+		} else if (bridge_texture_holds_buffer(texture)) {
+			bridge_texture_release(texture, NULL, 0, 0, NULL);
+		}
+	}
 }
 
 uint32_t bridge_compose_layout_hash(struct wlr_surface *root, const struct wlr_box *geo)
