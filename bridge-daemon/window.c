@@ -278,6 +278,10 @@ static const struct wgb_window_interface window_impl = {
  * not sample (hidden) until that surface commits again, which the app does
  * only after its done. */
 #define PRESENTED_WAIT_MS 25
+/* After this many waits in a row in vain, dom0's compositor is taken not to
+ * report presentation for this window (headless sway 1.7 never does):
+ * done goes at once, until it reports one again. */
+#define PRESENTED_WAITS_IN_VAIN 3
 
 /* Done to the frames that are due; with FORCE also to those still waiting
  * for their presented. */
@@ -301,6 +305,7 @@ static int handle_settle_timer(void *data)
 	struct bridge_window *window = data;
 	wl_event_source_remove(window->settle_timer);
 	window->settle_timer = NULL;
+	window->presented_missed++;
 	settle(window, true);
 	return 0;
 }
@@ -315,7 +320,7 @@ void bridge_window_frames_done(struct bridge_window *window, uint32_t time)
 		struct frame_state *state = wl_resource_get_user_data(frame);
 		state->done_due = true;
 		state->done_time = time;
-		wait |= !state->presented &&
+		wait |= window->presented_missed < PRESENTED_WAITS_IN_VAIN && !state->presented &&
 			bridge_presenter_feedback_pending(window->presenter, state->seq);
 	}
 	if (wait && !window->settle_timer) {
@@ -347,6 +352,7 @@ void bridge_window_frames_settle(struct bridge_window *window)
 void bridge_window_frames_presented(struct bridge_window *window, uint32_t seq, uint32_t tv_sec_hi,
 	uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t flags)
 {
+	window->presented_missed = 0; /* dom0 does report presentation */
 	struct wl_resource *frame;
 	wl_resource_for_each(frame, &window->frames)
 	{

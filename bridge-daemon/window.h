@@ -37,6 +37,7 @@ struct bridge_window {
 	struct wl_list frames; /* committed, waiting for dom0's frame */
 	uint32_t commit_seq;   /* commits so far; a frame keeps the one it came with */
 	struct wl_event_source *settle_timer; /* due frames wait for presented */
+	int presented_missed;                 /* waits for presented in a row that timed out */
 	struct bridge_presenter *presenter;
 };
 
