@@ -43,15 +43,17 @@ static void compose_surface(struct wlr_surface *surface, int sx, int sy, void *d
 	if (!texture || w <= 0 || h <= 0) {
 		return;
 	}
-	pixman_image_t *src = bridge_texture_get_image(texture);
-	if (!src) {
-		return;
-	}
 	int x = sx - ctx->ox, y = sy - ctx->oy;
 	pixman_region32_t region;
 	pixman_region32_init_rect(&region, x, y, (unsigned)w, (unsigned)h);
 	pixman_region32_intersect(&region, &region, ctx->clip);
 	if (!pixman_region32_not_empty(&region)) {
+		pixman_region32_fini(&region);
+		return;
+	}
+	pixman_image_t *src = bridge_texture_begin(texture);
+	if (!src) {
+		bridge_texture_end(texture);
 		pixman_region32_fini(&region);
 		return;
 	}
@@ -96,6 +98,7 @@ static void compose_surface(struct wlr_surface *surface, int sx, int sy, void *d
 		pixman_image_set_filter(src, PIXMAN_FILTER_NEAREST, NULL, 0);
 		pixman_image_set_repeat(src, PIXMAN_REPEAT_NONE);
 	}
+	bridge_texture_end(texture);
 	pixman_region32_fini(&region);
 }
 
@@ -128,6 +131,18 @@ static void collect_surface(struct wlr_surface *surface, int sx, int sy, void *d
 	};
 }
 
+/* The tree in window coordinates; one at a time (static: 64 regions). */
+static struct tree *collect_tree(struct wlr_surface *root, const struct wlr_box *geo)
+{
+	static struct tree tree;
+	tree.n = 0;
+	tree.ox = geo->x;
+	tree.oy = geo->y;
+	tree.overflow = false;
+	wlr_surface_for_each_surface(root, collect_surface, &tree);
+	return &tree;
+}
+
 static void clear_region(pixman_image_t *dst, pixman_region32_t *region)
 {
 	int n;
@@ -143,13 +158,8 @@ void bridge_compose(struct wlr_surface *root, const struct wlr_box *geo, pixman_
 {
 	pixman_region32_intersect_rect(
 		clip, clip, 0, 0, (unsigned)geo->width, (unsigned)geo->height);
-	static struct tree tree;
-	tree.n = 0;
-	tree.ox = geo->x;
-	tree.oy = geo->y;
-	tree.overflow = false;
-	wlr_surface_for_each_surface(root, collect_surface, &tree);
-	if (tree.overflow) {
+	struct tree *tree = collect_tree(root, geo);
+	if (tree->overflow) {
 		/* a huge tree: everything, bottom to top, over transparency */
 		clear_region(dst, clip);
 		struct compose_ctx ctx = {.dst = dst, .clip = clip, .ox = geo->x, .oy = geo->y};
@@ -164,8 +174,8 @@ void bridge_compose(struct wlr_surface *root, const struct wlr_box *geo, pixman_
 	pixman_region32_t covered, opaque;
 	pixman_region32_init(&covered);
 	pixman_region32_init(&opaque);
-	for (int i = tree.n - 1; i >= 0; i--) {
-		struct placed_surface *p = &tree.items[i];
+	for (int i = tree->n - 1; i >= 0; i--) {
+		struct placed_surface *p = &tree->items[i];
 		struct wlr_surface *surface = p->surface;
 		pixman_region32_init_rect(&p->draw, p->x, p->y, (unsigned)surface->current.width,
 			(unsigned)surface->current.height);
@@ -185,13 +195,77 @@ void bridge_compose(struct wlr_surface *root, const struct wlr_box *geo, pixman_
 	pixman_region32_fini(&opaque);
 	pixman_region32_fini(&covered);
 
-	for (int i = 0; i < tree.n; i++) {
-		struct placed_surface *p = &tree.items[i];
+	for (int i = 0; i < tree->n; i++) {
+		struct placed_surface *p = &tree->items[i];
 		struct compose_ctx ctx = {.dst = dst, .clip = &p->draw, .ox = geo->x, .oy = geo->y};
 		compose_surface(p->surface, p->x + geo->x, p->y + geo->y, &ctx);
 		pixman_region32_fini(&p->draw);
 	}
 	pixman_region32_clear(clip);
+}
+
+/* Whether a surface of items FROM to TO (excluded) overlaps RECT. */
+static bool any_overlaps(struct tree *tree, int from, int to, const pixman_box32_t *rect)
+{
+	for (int j = from; j < to; j++) {
+		struct placed_surface *q = &tree->items[j];
+		pixman_box32_t other = {q->x, q->y, q->x + q->surface->current.width,
+			q->y + q->surface->current.height};
+		if (other.x1 < rect->x2 && rect->x1 < other.x2 && other.y1 < rect->y2 &&
+			rect->y1 < other.y2) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Whether DST's pixels at the surface's place are exactly its own: drawn
+ * 1:1, inside the window, nothing above it there, and nothing below it
+ * showing through (opaque, or over cleared pixels, where OVER is a copy). */
+static bool kept_in_place(struct tree *tree, int i, const struct wlr_box *geo)
+{
+	struct placed_surface *p = &tree->items[i];
+	struct wlr_surface *surface = p->surface;
+	struct wlr_texture *texture = wlr_surface_get_texture(surface);
+	int w = surface->current.width, h = surface->current.height;
+	if (!texture || (int)texture->width != w || (int)texture->height != h ||
+		surface->current.transform != WL_OUTPUT_TRANSFORM_NORMAL || p->x < 0 || p->y < 0 ||
+		p->x + w > geo->width || p->y + h > geo->height) {
+		return false;
+	}
+	struct wlr_fbox box;
+	wlr_surface_get_buffer_source_box(surface, &box);
+	if (box.x != 0 || box.y != 0 || box.width != w || box.height != h) {
+		return false;
+	}
+	pixman_box32_t rect = {p->x, p->y, p->x + w, p->y + h};
+	if (any_overlaps(tree, i + 1, tree->n, &rect)) {
+		return false;
+	}
+	pixman_box32_t own = {0, 0, w, h};
+	if (pixman_region32_contains_rectangle(&surface->opaque_region, &own) == PIXMAN_REGION_IN) {
+		return true;
+	}
+	return !any_overlaps(tree, 0, i, &rect);
+}
+
+void bridge_compose_release(struct wlr_surface *root, const struct wlr_box *geo,
+	pixman_image_t *dst, struct wl_list *pins)
+{
+	struct tree *tree = collect_tree(root, geo);
+	for (int i = 0; i < tree->n; i++) {
+		struct wlr_texture *texture = wlr_surface_get_texture(tree->items[i].surface);
+		if (!texture) {
+			continue;
+		}
+		if (!tree->overflow && kept_in_place(tree, i, geo)) {
+			/* no copy: from now on the pixels are those in DST */
+			bridge_texture_release(
+				texture, dst, tree->items[i].x, tree->items[i].y, pins);
+		} else if (bridge_texture_holds_buffer(texture)) {
+			bridge_texture_release(texture, NULL, 0, 0, NULL);
+		}
+	}
 }
 
 uint32_t bridge_compose_layout_hash(struct wlr_surface *root, const struct wlr_box *geo)

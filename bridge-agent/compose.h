@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <wlr/util/box.h>
 
+struct wl_list;
 struct wlr_surface;
 
 /* Redraws CLIP (window pixels; clipped to the window, then emptied) of DST
@@ -16,6 +17,12 @@ struct wlr_surface;
  * surface coordinates. Pixels not covered by the tree become transparent. */
 void bridge_compose(struct wlr_surface *root, const struct wlr_box *geo, pixman_image_t *dst,
 	pixman_region32_t *clip);
+
+/* After DST (a window buffer pinned by PINS) was composed up to date: every
+ * surface of the tree gives its client's buffer back, its pixels kept in
+ * DST where they are there as they are, else copied. */
+void bridge_compose_release(struct wlr_surface *root, const struct wlr_box *geo,
+	pixman_image_t *dst, struct wl_list *pins);
 
 /* Changes whenever a surface of the tree is mapped, unmapped, moved or
  * resized, or the window geometry changes: then the whole window is

@@ -38,7 +38,8 @@ static void flush(struct bridge_cursor *cursor)
 	}
 	struct wlr_texture *texture =
 		cursor->surface ? wlr_surface_get_texture(cursor->surface) : NULL;
-	pixman_image_t *image = texture ? bridge_texture_get_image(texture) : NULL;
+	pixman_image_t *image = texture ? bridge_texture_begin(texture) : NULL;
+	bridge_texture_end(texture);
 	if (!image) {
 		wgb_seat_set_cursor(cursor->seat, NULL, 0, 0);
 		cursor->dirty = false;
@@ -71,7 +72,14 @@ static void flush(struct bridge_cursor *cursor)
 		}
 		return;
 	}
-	pixman_image_composite32(PIXMAN_OP_SRC, image, NULL, buffer->image, 0, 0, 0, 0, 0, 0, w, h);
+	image = bridge_texture_begin(texture);
+	if (image) {
+		pixman_image_composite32(
+			PIXMAN_OP_SRC, image, NULL, buffer->image, 0, 0, 0, 0, 0, 0, w, h);
+	}
+	bridge_texture_end(texture);
+	/* the app's cursor buffer goes back at once; cursors are small */
+	bridge_texture_release(texture, NULL, 0, 0, NULL);
 	int hx = cursor->hotspot_x, hy = cursor->hotspot_y;
 	hx = hx < 0 ? 0 : hx >= w ? w - 1 : hx;
 	hy = hy < 0 ? 0 : hy >= h ? h - 1 : hy;

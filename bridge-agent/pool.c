@@ -12,6 +12,7 @@
 #include "link.h"
 #include "log.h"
 #include "pool.h"
+#include "texture.h"
 #include "wl-grant-bridge-client-protocol.h"
 
 /* refs per add_refs: a Wayland message holds at most 4096 bytes */
@@ -131,6 +132,7 @@ struct bridge_pool *bridge_pool_create(
 	for (int i = 0; i < nbuffers; i++) {
 		struct bridge_buffer *buffer = &pool->buffers[i];
 		buffer->pool = pool;
+		wl_list_init(&buffer->pins);
 		pixman_region32_init_rect(&buffer->stale, 0, 0, (unsigned)width, (unsigned)height);
 		buffer->image = pixman_image_create_bits_no_clear(PIXMAN_a8r8g8b8, width, height,
 			(uint32_t *)(data + (size_t)i * span), (int)stride);
@@ -178,6 +180,15 @@ out_free:
 	return NULL;
 }
 
+/* The surfaces' pixels kept in the pool's buffers move out before the
+ * pages go. */
+static void unpin_all(struct bridge_pool *pool)
+{
+	for (int i = 0; i < pool->nbuffers; i++) {
+		bridge_textures_unpin(&pool->buffers[i].pins);
+	}
+}
+
 static void destroy_buffer_proxies(struct bridge_pool *pool)
 {
 	for (int i = 0; i < pool->nbuffers; i++) {
@@ -193,6 +204,7 @@ void bridge_pool_retire(struct bridge_pool *pool)
 	if (!pool) {
 		return;
 	}
+	unpin_all(pool);
 	destroy_buffer_proxies(pool);
 	pool->retired = true;
 	wgb_pool_release(pool->proxy);
@@ -212,16 +224,25 @@ struct bridge_buffer *bridge_pool_get_free(struct bridge_pool *pool, struct brid
 	if (!pool->mapped) {
 		return NULL;
 	}
-	struct bridge_buffer *found = NULL;
+	/* unpinned first, AVOID last; a pinned one costs its textures a copy */
+	struct bridge_buffer *found = NULL, *pinned = NULL;
 	for (int i = 0; i < pool->nbuffers; i++) {
 		struct bridge_buffer *buffer = &pool->buffers[i];
 		if (buffer->busy) {
+			continue;
+		}
+		if (!wl_list_empty(&buffer->pins)) {
+			pinned = pinned && pinned != avoid ? pinned : buffer;
 			continue;
 		}
 		if (buffer != avoid) {
 			return buffer;
 		}
 		found = buffer;
+	}
+	if (!found && pinned) {
+		bridge_textures_unpin(&pinned->pins);
+		found = pinned;
 	}
 	return found;
 }
@@ -231,6 +252,7 @@ void bridge_pools_link_down(struct bridge_link *link)
 	struct bridge_pool *pool, *tmp;
 	wl_list_for_each_safe(pool, tmp, &link->pools, link_node)
 	{
+		unpin_all(pool);
 		for (int i = 0; i < pool->nbuffers; i++) {
 			if (pool->buffers[i].proxy) {
 				wl_proxy_destroy((struct wl_proxy *)pool->buffers[i].proxy);

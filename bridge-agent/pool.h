@@ -23,6 +23,9 @@ struct bridge_buffer {
 	bool busy;             /* committed to dom0 and not released yet */
 	/* where this buffer differs from the window's newest content */
 	pixman_region32_t stale;
+	/* textures whose pixels are in this buffer (texture.c): it is not
+	 * written while any are */
+	struct wl_list pins;
 };
 
 struct bridge_pool {

@@ -1,12 +1,16 @@
 /*
- * The copying renderer. Everything but texture uploads goes to the pixman
- * renderer it wraps (wlroots only renders with it to enable the headless
- * outputs); textures are pixman images of our own, filled from the client's
- * wl_shm buffer while wlroots holds it for the upload.
+ * The renderer of apps' buffers. Everything but texture uploads goes to the
+ * pixman renderer it wraps (wlroots only renders with it to enable the
+ * headless outputs). A texture starts as a view of the client's wl_shm
+ * buffer, locked, so the composer draws straight from what the app drew;
+ * once composed, the client's buffer goes back and the texture keeps its
+ * pixels where they already are (in a grant buffer the composer wrote, which
+ * stays untouched while pinned) or, failing that, in a copy of its own.
  */
 #include <drm_fourcc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wayland-server-core.h>
 #include <wlr/types/wlr_buffer.h>
 #include <wlr/render/interface.h>
 #include <wlr/render/wlr_renderer.h>
@@ -22,8 +26,15 @@ struct bridge_renderer {
 
 struct bridge_texture {
 	struct wlr_texture base;
-	pixman_image_t *image;
 	uint32_t format; /* DRM fourcc */
+	pixman_format_code_t pixman_format;
+	/* the pixels: over the client's buffer, a grant buffer's or our own */
+	pixman_image_t *image;
+	struct wlr_buffer *buffer; /* the client's, locked while image is over it */
+	void *buffer_data;         /* where image points into it */
+	bool accessing;            /* between begin and end */
+	struct wl_list pin_link;   /* the pins list of the grant buffer image is over */
+	bool pinned;
 };
 
 static const uint32_t shm_formats[] = {DRM_FORMAT_ARGB8888, DRM_FORMAT_XRGB8888};
@@ -37,12 +48,12 @@ static struct bridge_renderer *get_renderer(struct wlr_renderer *base)
 
 static const struct wlr_texture_impl texture_impl;
 
-pixman_image_t *bridge_texture_get_image(struct wlr_texture *texture)
+static struct bridge_texture *get_texture(struct wlr_texture *texture)
 {
 	if (!texture || texture->impl != &texture_impl) {
 		return NULL;
 	}
-	return ((struct bridge_texture *)texture)->image;
+	return (struct bridge_texture *)texture;
 }
 
 static bool texture_is_opaque(struct wlr_texture *base)
@@ -50,37 +61,158 @@ static bool texture_is_opaque(struct wlr_texture *base)
 	return ((struct bridge_texture *)base)->format == DRM_FORMAT_XRGB8888;
 }
 
-static bool texture_write_pixels(struct wlr_texture *base, uint32_t stride, uint32_t width,
-	uint32_t height, uint32_t src_x, uint32_t src_y, uint32_t dst_x, uint32_t dst_y,
-	const void *data)
+static void unpin(struct bridge_texture *texture)
 {
-	struct bridge_texture *texture = (struct bridge_texture *)base;
-	if ((uint64_t)src_x + width > base->width || (uint64_t)src_y + height > base->height ||
-		(uint64_t)dst_x + width > base->width || (uint64_t)dst_y + height > base->height) {
-		return false;
+	if (texture->pinned) {
+		wl_list_remove(&texture->pin_link);
+		wl_list_init(&texture->pin_link);
+		texture->pinned = false;
 	}
-	uint8_t *dst = (uint8_t *)pixman_image_get_data(texture->image);
-	int dst_stride = pixman_image_get_stride(texture->image);
-	const uint8_t *src = data;
-	for (uint32_t y = 0; y < height; y++) {
-		memcpy(dst + (size_t)(dst_y + y) * (size_t)dst_stride + (size_t)dst_x * 4,
-			src + (size_t)(src_y + y) * stride + (size_t)src_x * 4, (size_t)width * 4);
+}
+
+static void drop_buffer(struct bridge_texture *texture)
+{
+	if (texture->buffer) {
+		/* the last lock: wlroots sends wl_buffer.release */
+		wlr_buffer_unlock(texture->buffer);
+		texture->buffer = NULL;
+		texture->buffer_data = NULL;
 	}
-	return true;
+}
+
+/* Our own copy of the pixels, wherever they are now. */
+static void texture_own(struct bridge_texture *texture)
+{
+	if (!texture->buffer && !texture->pinned) {
+		return;
+	}
+	uint32_t w = texture->base.width, h = texture->base.height;
+	pixman_image_t *own =
+		pixman_image_create_bits_no_clear(texture->pixman_format, (int)w, (int)h, NULL, 0);
+	pixman_image_t *src = bridge_texture_begin(&texture->base);
+	if (own && src) {
+		pixman_image_composite32(
+			PIXMAN_OP_SRC, src, NULL, own, 0, 0, 0, 0, 0, 0, (int)w, (int)h);
+	} else {
+		if (own) {
+			pixman_image_unref(own);
+			own = NULL; /* drawn as nothing rather than as garbage */
+		}
+		static bool logged;
+		if (!logged) {
+			bridge_log(BRIDGE_LOG_ERROR, "out of memory: a surface loses its pixels");
+			logged = true;
+		}
+	}
+	bridge_texture_end(&texture->base);
+	if (texture->image) {
+		pixman_image_unref(texture->image);
+	}
+	texture->image = own;
+	drop_buffer(texture);
+	unpin(texture);
 }
 
 static void texture_destroy(struct wlr_texture *base)
 {
 	struct bridge_texture *texture = (struct bridge_texture *)base;
-	pixman_image_unref(texture->image);
+	if (texture->image) {
+		pixman_image_unref(texture->image);
+	}
+	drop_buffer(texture);
+	unpin(texture);
 	free(texture);
 }
 
+/* no write_pixels: each commit makes a new view, and the old one goes */
 static const struct wlr_texture_impl texture_impl = {
 	.is_opaque = texture_is_opaque,
-	.write_pixels = texture_write_pixels,
 	.destroy = texture_destroy,
 };
+
+pixman_image_t *bridge_texture_begin(struct wlr_texture *base)
+{
+	struct bridge_texture *texture = get_texture(base);
+	if (!texture || texture->accessing) {
+		return NULL;
+	}
+	if (!texture->buffer) {
+		return texture->image;
+	}
+	void *data;
+	uint32_t format;
+	size_t stride;
+	if (!wlr_buffer_begin_data_ptr_access(
+		    texture->buffer, WLR_BUFFER_DATA_PTR_ACCESS_READ, &data, &format, &stride)) {
+		return NULL;
+	}
+	texture->accessing = true;
+	if (data != texture->buffer_data || !texture->image) {
+		/* a wl_shm pool may move when the client resizes it */
+		if (texture->image) {
+			pixman_image_unref(texture->image);
+		}
+		texture->image = pixman_image_create_bits_no_clear(texture->pixman_format,
+			(int)texture->base.width, (int)texture->base.height, data, (int)stride);
+		texture->buffer_data = texture->image ? data : NULL;
+	}
+	return texture->image;
+}
+
+void bridge_texture_end(struct wlr_texture *base)
+{
+	struct bridge_texture *texture = get_texture(base);
+	if (texture && texture->accessing) {
+		wlr_buffer_end_data_ptr_access(texture->buffer);
+		texture->accessing = false;
+	}
+}
+
+bool bridge_texture_holds_buffer(struct wlr_texture *base)
+{
+	struct bridge_texture *texture = get_texture(base);
+	return texture && texture->buffer;
+}
+
+void bridge_texture_release(
+	struct wlr_texture *base, pixman_image_t *dst, int x, int y, struct wl_list *pins)
+{
+	struct bridge_texture *texture = get_texture(base);
+	if (!texture || texture->accessing) {
+		return;
+	}
+	if (!dst) {
+		if (texture->buffer) {
+			texture_own(texture);
+		}
+		return;
+	}
+	int stride = pixman_image_get_stride(dst);
+	uint8_t *bits = (uint8_t *)pixman_image_get_data(dst);
+	pixman_image_t *view = pixman_image_create_bits_no_clear(texture->pixman_format,
+		(int)texture->base.width, (int)texture->base.height,
+		(uint32_t *)(void *)(bits + (size_t)y * (size_t)stride + (size_t)x * 4), stride);
+	if (!view) {
+		texture_own(texture);
+		return;
+	}
+	if (texture->image) {
+		pixman_image_unref(texture->image);
+	}
+	texture->image = view;
+	drop_buffer(texture);
+	unpin(texture);
+	wl_list_insert(pins, &texture->pin_link);
+	texture->pinned = true;
+}
+
+void bridge_textures_unpin(struct wl_list *pins)
+{
+	while (!wl_list_empty(pins)) {
+		struct bridge_texture *texture = wl_container_of(pins->next, texture, pin_link);
+		texture_own(texture);
+	}
+}
 
 static struct wlr_texture *renderer_texture_from_buffer(
 	struct wlr_renderer *base, struct wlr_buffer *buffer)
@@ -92,25 +224,21 @@ static struct wlr_texture *renderer_texture_from_buffer(
 		    buffer, WLR_BUFFER_DATA_PTR_ACCESS_READ, &data, &format, &stride)) {
 		return NULL; /* not wl_shm: nothing else is offered */
 	}
+	wlr_buffer_end_data_ptr_access(buffer);
 	pixman_format_code_t pixman_format = format == DRM_FORMAT_ARGB8888   ? PIXMAN_a8r8g8b8
 					     : format == DRM_FORMAT_XRGB8888 ? PIXMAN_x8r8g8b8
 									     : 0;
 	struct bridge_texture *texture = pixman_format ? calloc(1, sizeof(*texture)) : NULL;
-	if (texture) {
-		texture->format = format;
-		texture->image = pixman_image_create_bits_no_clear(
-			pixman_format, buffer->width, buffer->height, NULL, 0);
-	}
-	if (!texture || !texture->image) {
-		wlr_buffer_end_data_ptr_access(buffer);
-		free(texture);
+	if (!texture) {
 		return NULL;
 	}
 	wlr_texture_init(
 		&texture->base, &texture_impl, (uint32_t)buffer->width, (uint32_t)buffer->height);
-	texture_write_pixels(&texture->base, (uint32_t)stride, (uint32_t)buffer->width,
-		(uint32_t)buffer->height, 0, 0, 0, 0, data);
-	wlr_buffer_end_data_ptr_access(buffer);
+	texture->format = format;
+	texture->pixman_format = pixman_format;
+	wl_list_init(&texture->pin_link);
+	/* the image is made at the first access */
+	texture->buffer = wlr_buffer_lock(buffer);
 	return &texture->base;
 }
 

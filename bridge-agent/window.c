@@ -10,10 +10,15 @@
  * (a subsurface moved, mapped or unmapped, the geometry moved) is full
  * damage.
  *
- * A surface's texture is the agent's copy of what the client drew
- * (texture.c), so the client has its buffer back as soon as its commit
- * was copied, and the composer can still redraw a stale buffer, a moved
- * subsurface, or a whole window after the daemon restarted.
+ * A surface's texture is first a view of the client's buffer (texture.c):
+ * the composer copies a commit's damage straight from what the app drew
+ * into a grant buffer, then gives the app its buffer back. The texture
+ * keeps its pixels in that grant buffer when they are there 1:1 (the
+ * buffer is pinned: not written again until they moved out), else in a
+ * copy of its own, so the composer can still redraw a stale buffer, a
+ * moved subsurface, or a whole window after the daemon restarted. A
+ * buffer that could not be composed yet (no grant buffer free) goes back,
+ * copied, at the latest before the app's next frame callback.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +35,7 @@
 #include "output.h"
 #include "pool.h"
 #include "server.h"
+#include "texture.h"
 #include "window.h"
 #include "wl-grant-bridge-client-protocol.h"
 
@@ -145,6 +151,12 @@ static void frame_handle_presented(void *data, struct wgb_frame *frame, uint32_t
 
 static void send_done(struct wlr_surface *surface, int sx, int sy, void *data)
 {
+	/* a buffer not composed yet (no window buffer was free) goes back
+	 * before the app is asked to draw again: it may have only that one */
+	struct wlr_texture *texture = wlr_surface_get_texture(surface);
+	if (bridge_texture_holds_buffer(texture)) {
+		bridge_texture_release(texture, NULL, 0, 0, NULL);
+	}
 	wlr_surface_send_frame_done(surface, data);
 }
 
@@ -447,6 +459,9 @@ static void flush(struct bridge_window *window)
 		struct bridge_buffer *buffer = bridge_pool_get_free(window->pool, window->front);
 		if (buffer) {
 			bridge_compose(root_surface(window), &geo, buffer->image, &buffer->stale);
+			/* the app's buffers go back now, not at its next commit */
+			bridge_compose_release(
+				root_surface(window), &geo, buffer->image, &buffer->pins);
 			wgb_window_attach(window->proxy, buffer->proxy);
 			pixman_region32_intersect_rect(&window->damage, &window->damage, 0, 0,
 				(unsigned)geo.width, (unsigned)geo.height);

@@ -63,9 +63,13 @@ static void bridge_hello(struct wl_client *client, struct wl_resource *resource,
 	guest->hello_done = true;
 	bridge_dom0_send_outputs(daemon->dom0, guest);
 	const struct bridge_limits *limits = &daemon->config.limits;
-	wgb_bridge_send_welcome(resource, BRIDGE_VERSION_MAJOR << 16 | BRIDGE_VERSION_MINOR,
-		BRIDGE_CAPABILITIES, limits->max_width, limits->max_height, limits->max_windows,
-		limits->max_pages);
+	/* presented is sent while dom0's compositor offers presentation-time */
+	uint32_t caps = WGB_BRIDGE_CAPABILITY_INDIRECT_REFS;
+	if (daemon->dom0 && daemon->dom0->presentation) {
+		caps |= WGB_BRIDGE_CAPABILITY_PRESENTATION;
+	}
+	wgb_bridge_send_welcome(resource, BRIDGE_VERSION_MAJOR << 16 | BRIDGE_VERSION_MINOR, caps,
+		limits->max_width, limits->max_height, limits->max_windows, limits->max_pages);
 }
 
 static void bridge_create_pool(struct wl_client *client, struct wl_resource *resource, uint32_t id,

@@ -13,7 +13,6 @@ struct bridge_guest;
 
 #define BRIDGE_VERSION_MAJOR 1
 #define BRIDGE_VERSION_MINOR 0
-#define BRIDGE_CAPABILITIES 1 /* indirect_refs */
 
 bool bridge_global_create(struct bridge_daemon *daemon);
 /* Tells the guest's bridge about an output (after hello). */

@@ -15,6 +15,7 @@
 #include "guest.h"
 #include "input.h"
 #include "log.h"
+#include "presentation-time-client-protocol.h"
 #include "xdg-decoration-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
@@ -98,6 +99,9 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 	} else if (strcmp(interface, zxdg_decoration_manager_v1_interface.name) == 0) {
 		dom0->decoration_manager =
 			wl_registry_bind(registry, name, &zxdg_decoration_manager_v1_interface, 1);
+	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
+		dom0->presentation =
+			wl_registry_bind(registry, name, &wp_presentation_interface, 1);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 && !dom0->seat && version >= 5) {
 		dom0->seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
 		bridge_input_seat_bound(dom0);
@@ -192,8 +196,10 @@ struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon, bool repor
 		fprintf(stderr, "bridge-daemon: cannot watch the compositor connection\n");
 		goto out_disconnect;
 	}
-	bridge_log(BRIDGE_LOG_INFO, "connected to the compositor; xdg-decoration %s",
-		dom0->decoration_manager ? "offered" : "not offered");
+	bridge_log(BRIDGE_LOG_INFO,
+		"connected to the compositor; xdg-decoration %s, presentation-time %s",
+		dom0->decoration_manager ? "offered" : "not offered",
+		dom0->presentation ? "offered" : "not offered");
 	return dom0;
 
 out_disconnect:
@@ -220,6 +226,9 @@ void bridge_dom0_destroy(struct bridge_dom0 *dom0)
 	}
 	if (dom0->decoration_manager) {
 		zxdg_decoration_manager_v1_destroy(dom0->decoration_manager);
+	}
+	if (dom0->presentation) {
+		wp_presentation_destroy(dom0->presentation);
 	}
 	if (dom0->wm_base) {
 		xdg_wm_base_destroy(dom0->wm_base);

@@ -39,7 +39,8 @@ struct bridge_dom0 {
 	struct wl_shm *shm;
 	struct xdg_wm_base *wm_base;
 	struct zxdg_decoration_manager_v1 *decoration_manager;
-	struct wl_list outputs; /* bridge_output::link */
+	struct wp_presentation *presentation; /* NULL: the compositor offers none */
+	struct wl_list outputs;               /* bridge_output::link */
 	struct wl_event_source *source;
 	bool read_prepared;
 	bool readable;

@@ -25,6 +25,7 @@
 #include "presenter.h"
 #include "window.h"
 #include "log.h"
+#include "presentation-time-client-protocol.h"
 #include "wl-grant-bridge-protocol.h"
 #include "xdg-decoration-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
@@ -36,6 +37,14 @@ struct shm_slot {
 	pixman_image_t *image;
 	pixman_region32_t stale; /* content pixels older than the front slot's */
 	bool busy;               /* the compositor holds it */
+};
+
+/* dom0's presentation feedback for one content commit */
+struct presented {
+	struct bridge_presenter *p;
+	struct wp_presentation_feedback *feedback;
+	uint32_t seq;        /* the window's commit it shows */
+	struct wl_list link; /* bridge_presenter::feedbacks */
 };
 
 struct bridge_presenter {
@@ -74,6 +83,7 @@ struct bridge_presenter {
 	bool want_frame;
 	bool state_changed; /* a double-buffered xdg state waits for a commit */
 	struct wl_callback *frame_callback;
+	struct wl_list feedbacks; /* presented::link, oldest first */
 };
 
 static void present(struct bridge_presenter *p);
@@ -245,6 +255,87 @@ static void copy_region(pixman_image_t *src, int32_t src_offset, pixman_image_t 
 	}
 }
 
+static void presented_destroy(struct presented *pr)
+{
+	wp_presentation_feedback_destroy(pr->feedback);
+	wl_list_remove(&pr->link);
+	free(pr);
+}
+
+static void feedback_sync_output(
+	void *data, struct wp_presentation_feedback *feedback, struct wl_output *output)
+{
+}
+
+static void feedback_presented(void *data, struct wp_presentation_feedback *feedback,
+	uint32_t tv_sec_hi, uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t seq_hi,
+	uint32_t seq_lo, uint32_t flags)
+{
+	struct presented *pr = data;
+	struct bridge_window *window = pr->p->window;
+	bridge_window_frames_presented(
+		window, pr->seq, tv_sec_hi, tv_sec_lo, tv_nsec, refresh, flags);
+	presented_destroy(pr);
+	bridge_window_frames_settle(window);
+}
+
+static void feedback_discarded(void *data, struct wp_presentation_feedback *feedback)
+{
+	/* the guest's frames learn nothing: their feedback is discarded at done */
+	struct presented *pr = data;
+	struct bridge_window *window = pr->p->window;
+	presented_destroy(pr);
+	bridge_window_frames_settle(window);
+}
+
+static const struct wp_presentation_feedback_listener feedback_listener = {
+	.sync_output = feedback_sync_output,
+	.presented = feedback_presented,
+	.discarded = feedback_discarded,
+};
+
+/* Asks dom0 when this commit's content is shown, for the guest's frames. */
+static void request_feedback(struct bridge_presenter *p)
+{
+	struct wp_presentation *presentation = p->dom0->presentation;
+	if (!presentation || wl_list_empty(&p->window->frames)) {
+		return;
+	}
+	struct presented *pr = calloc(1, sizeof(*pr));
+	if (!pr) {
+		return; /* no feedback is no error */
+	}
+	pr->p = p;
+	pr->seq = p->window->commit_seq;
+	pr->feedback = wp_presentation_feedback(presentation, p->surface);
+	wp_presentation_feedback_add_listener(pr->feedback, &feedback_listener, pr);
+	wl_list_insert(p->feedbacks.prev, &pr->link);
+}
+
+static void feedbacks_destroy(struct bridge_presenter *p)
+{
+	struct presented *pr, *tmp;
+	wl_list_for_each_safe(pr, tmp, &p->feedbacks, link)
+	{
+		presented_destroy(pr);
+	}
+}
+
+bool bridge_presenter_feedback_pending(struct bridge_presenter *p, uint32_t seq)
+{
+	if (!p) {
+		return false;
+	}
+	struct presented *pr;
+	wl_list_for_each(pr, &p->feedbacks, link)
+	{
+		if ((int32_t)(pr->seq - seq) >= 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static void present(struct bridge_presenter *p)
 {
 	if (!p->surface || !p->configured || !p->have_queued) {
@@ -291,6 +382,7 @@ static void present(struct bridge_presenter *p)
 		}
 	}
 	request_frame(p);
+	request_feedback(p);
 	wl_surface_commit(p->surface);
 	p->state_changed = false;
 	slot->busy = true;
@@ -528,6 +620,7 @@ static void destroy_role(struct bridge_presenter *p)
 		wl_callback_destroy(p->frame_callback);
 		p->frame_callback = NULL;
 	}
+	feedbacks_destroy(p);
 	if (p->decoration) {
 		zxdg_toplevel_decoration_v1_destroy(p->decoration);
 		p->decoration = NULL;
@@ -586,6 +679,8 @@ static bool create_role(struct bridge_presenter *p)
 static void hide(struct bridge_presenter *p)
 {
 	destroy_role(p);
+	/* no feedback comes any more: frames already due get their done */
+	bridge_window_frames_settle(p->window);
 	free_slots(p);
 	p->hidden = true;
 }
@@ -603,6 +698,7 @@ struct bridge_presenter *bridge_presenter_create(struct bridge_window *window)
 	p->label = daemon->config.label;
 	p->front = -1;
 	wl_array_init(&p->configure_states);
+	wl_list_init(&p->feedbacks);
 	pixman_region32_init(&p->queued_damage);
 	wl_list_init(&p->queued_destroy.link);
 	p->queued_destroy.notify = handle_queued_destroy;

@@ -178,20 +178,32 @@ static void window_damage(struct wl_client *client, struct wl_resource *resource
 	}
 }
 
+/* what a wgb_frame resource carries: the commit it came with */
+struct frame_state {
+	uint32_t seq;
+	bool presented;
+	bool done_due; /* dom0's frame came before its feedback: done waits */
+	uint32_t done_time;
+};
+
 static void frame_resource_destroy(struct wl_resource *resource)
 {
+	free(wl_resource_get_user_data(resource));
 	wl_list_remove(wl_resource_get_link(resource));
 }
 
 static void window_frame(struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
 	struct bridge_window *window = bridge_window_from_resource(resource);
-	struct wl_resource *frame = wl_resource_create(client, &wgb_frame_interface, 1, id);
+	struct frame_state *state = calloc(1, sizeof(*state));
+	struct wl_resource *frame =
+		state ? wl_resource_create(client, &wgb_frame_interface, 1, id) : NULL;
 	if (!frame) {
+		free(state);
 		wl_client_post_no_memory(client);
 		return;
 	}
-	wl_resource_set_implementation(frame, NULL, NULL, frame_resource_destroy);
+	wl_resource_set_implementation(frame, NULL, state, frame_resource_destroy);
 	wl_list_insert(window->pending.frames.prev, wl_resource_get_link(frame));
 }
 
@@ -229,6 +241,13 @@ static void window_commit(struct wl_client *client, struct wl_resource *resource
 		window->pending.max_set = false;
 	}
 	bool want_frame = !wl_list_empty(&window->pending.frames);
+	window->commit_seq++;
+	struct wl_resource *frame;
+	wl_resource_for_each(frame, &window->pending.frames)
+	{
+		struct frame_state *state = wl_resource_get_user_data(frame);
+		state->seq = window->commit_seq;
+	}
 	wl_list_insert_list(window->frames.prev, &window->pending.frames);
 	wl_list_init(&window->pending.frames);
 
@@ -253,13 +272,96 @@ static const struct wgb_window_interface window_impl = {
 	.commit = window_commit,
 };
 
-void bridge_window_frames_done(struct bridge_window *window, uint32_t time)
+/* How long a due frame waits for its presented: weston and wlroots send a
+ * frame's done at repaint and its presented at the next vblank, up to a
+ * refresh period later; and wlroots keeps the feedback of a surface it did
+ * not sample (hidden) until that surface commits again, which the app does
+ * only after its done. */
+#define PRESENTED_WAIT_MS 25
+/* After this many waits in a row in vain, dom0's compositor is taken not to
+ * report presentation for this window (headless sway 1.7 never does):
+ * done goes at once, until it reports one again. */
+#define PRESENTED_WAITS_IN_VAIN 3
+
+/* Done to the frames that are due; with FORCE also to those still waiting
+ * for their presented. */
+static void settle(struct bridge_window *window, bool force)
 {
 	struct wl_resource *frame, *tmp;
 	wl_resource_for_each_safe(frame, tmp, &window->frames)
 	{
-		wgb_frame_send_done(frame, time);
-		wl_resource_destroy(frame);
+		struct frame_state *state = wl_resource_get_user_data(frame);
+		if (state->done_due && (force || state->presented ||
+					       !bridge_presenter_feedback_pending(
+						       window->presenter, state->seq))) {
+			wgb_frame_send_done(frame, state->done_time);
+			wl_resource_destroy(frame);
+		}
+	}
+}
+
+static int handle_settle_timer(void *data)
+{
+	struct bridge_window *window = data;
+	wl_event_source_remove(window->settle_timer);
+	window->settle_timer = NULL;
+	window->presented_missed++;
+	settle(window, true);
+	return 0;
+}
+
+void bridge_window_frames_done(struct bridge_window *window, uint32_t time)
+{
+	/* presented must come first: done waits for it, a while */
+	bool wait = false;
+	struct wl_resource *frame;
+	wl_resource_for_each(frame, &window->frames)
+	{
+		struct frame_state *state = wl_resource_get_user_data(frame);
+		state->done_due = true;
+		state->done_time = time;
+		wait |= window->presented_missed < PRESENTED_WAITS_IN_VAIN && !state->presented &&
+			bridge_presenter_feedback_pending(window->presenter, state->seq);
+	}
+	if (wait && !window->settle_timer) {
+		window->settle_timer = wl_event_loop_add_timer(
+			window->guest->daemon->loop, handle_settle_timer, window);
+		if (window->settle_timer) {
+			wl_event_source_timer_update(window->settle_timer, PRESENTED_WAIT_MS);
+		}
+	}
+	settle(window, !window->settle_timer);
+}
+
+void bridge_window_frames_settle(struct bridge_window *window)
+{
+	settle(window, false);
+	bool due = false;
+	struct wl_resource *frame;
+	wl_resource_for_each(frame, &window->frames)
+	{
+		struct frame_state *state = wl_resource_get_user_data(frame);
+		due |= state->done_due;
+	}
+	if (!due && window->settle_timer) {
+		wl_event_source_remove(window->settle_timer);
+		window->settle_timer = NULL;
+	}
+}
+
+void bridge_window_frames_presented(struct bridge_window *window, uint32_t seq, uint32_t tv_sec_hi,
+	uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t flags)
+{
+	window->presented_missed = 0; /* dom0 does report presentation */
+	struct wl_resource *frame;
+	wl_resource_for_each(frame, &window->frames)
+	{
+		struct frame_state *state = wl_resource_get_user_data(frame);
+		if (state->presented || (int32_t)(state->seq - seq) > 0) {
+			continue; /* told already, or content dom0 has not shown yet */
+		}
+		state->presented = true;
+		wgb_frame_send_presented(frame, tv_sec_hi, tv_sec_lo, tv_nsec, refresh, flags);
 	}
 }
 
@@ -284,6 +386,9 @@ static void window_resource_destroy(struct wl_resource *resource)
 	}
 	bridge_input_window_gone(daemon->dom0, window);
 	bridge_presenter_destroy(window->presenter);
+	if (window->settle_timer) {
+		wl_event_source_remove(window->settle_timer);
+	}
 	set_pending_buffer(window, NULL);
 	destroy_frames(&window->pending.frames);
 	destroy_frames(&window->frames);

@@ -35,6 +35,9 @@ struct bridge_window {
 		int32_t min_w, min_h, max_w, max_h;
 	} pending;
 	struct wl_list frames; /* committed, waiting for dom0's frame */
+	uint32_t commit_seq;   /* commits so far; a frame keeps the one it came with */
+	struct wl_event_source *settle_timer; /* due frames wait for presented */
+	int presented_missed;                 /* waits for presented in a row that timed out */
 	struct bridge_presenter *presenter;
 };
 
@@ -43,7 +46,14 @@ void bridge_window_create_popup(struct bridge_guest *guest, uint32_t id, struct 
 	int32_t untrusted_x, int32_t untrusted_y, int32_t untrusted_width,
 	int32_t untrusted_height);
 struct bridge_window *bridge_window_from_resource(struct wl_resource *resource);
-/* dom0 asked for the next frame: done to the frames committed so far. */
+/* dom0 asked for the next frame: done to the frames committed so far; a
+ * frame whose presentation feedback is still coming gets it first. */
 void bridge_window_frames_done(struct bridge_window *window, uint32_t time);
+/* A feedback ended: done to the frames that were due and wait no more. */
+void bridge_window_frames_settle(struct bridge_window *window);
+/* dom0 showed the content of commit SEQ: presented to the frames committed
+ * with it or before, once each. tv_sec is split as in wgb_frame.presented. */
+void bridge_window_frames_presented(struct bridge_window *window, uint32_t seq, uint32_t tv_sec_hi,
+	uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t flags);
 
 #endif

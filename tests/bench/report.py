@@ -10,6 +10,7 @@ when matplotlib is there (Debian: python3-matplotlib), a PNG.
 """
 import argparse
 import json
+import os
 import statistics
 import sys
 import textwrap
@@ -177,7 +178,8 @@ def markdown(agg, mem, meta, plot_name):
              f"end. {meta.get('reps', '?')} rounds of {meta.get('duration', '?')} s runs (after "
              f"{meta.get('warmup', '?')} s of warm-up), modes interleaved within each round; "
              "every figure is the median over the rounds (peak RSS: the largest). "
-             f"{meta.get('waypipe', 'waypipe')}.")
+             f"{meta.get('waypipe', 'waypipe')}. Our programs built with meson buildtype "
+             f"`{meta.get('buildtype', '?')}`.")
     L.append("")
     if meta.get("bridge_note"):
         L.append(f"**Bridge: not measured yet** ({meta['bridge_note']}). Its rows appear once "
@@ -268,15 +270,31 @@ def markdown(agg, mem, meta, plot_name):
         mc = mems.get(size)
         added = (b["lat_p50_ms"] - d["lat_p50_ms"]) if d and d["lat_p50_ms"] is not None and \
             b["lat_p50_ms"] is not None else None
+        # partial damage: the bridge's CPU per frame against full damage,
+        # next to the damaged share of the frame
+        p = agg.get(("bench-host", "bridge", size, "partial"))
+        pcpu = sum(x["cpu_ms"] or 0 for n, x in p["procs"].items()
+                   if n in ("agent", "daemon")) if p else None
+        share = (p["mbps"] / p["fps"]) / (b["mbps"] / b["fps"]) \
+            if p and p["fps"] and p["mbps"] and b["mbps"] else None
+        partial = f"{fmt(pcpu / cpu if pcpu and cpu else None, 2)} for " \
+            f"{fmt(share, 2)} of the pixels" if p else "not measured"
         rows.append(f"| {size} | {fmt(b['ratio'], 2)} (≥ 0.8) | "
                     f"{fmt(b['fps'] / best_wp if best_wp else None, 2)} (≥ 3) | "
                     f"{fmt(cpu / mc if mc else None, 2)} (≤ 2.5 at 4k) | "
-                    f"{fmt(added, 2)} (≤ 2 at 1080p) |")
+                    f"{fmt(added, 2)} (≤ 2 at 1080p) | {partial} |")
     L.append("| size | bridge/direct fps | bridge/best waypipe fps | bridge CPU per frame "
-             "/ one memcpy | added latency p50 ms |")
-    L.append("|---|---:|---:|---:|---:|")
+             "/ one memcpy | added latency p50 ms | partial damage: bridge CPU per frame "
+             "/ full damage |")
+    L.append("|---|---:|---:|---:|---:|---|")
     L.extend(rows)
     L.append("")
+    if meta.get("profile") and os.path.exists(meta["profile"]):
+        # written by hand from callgrind runs (instruction counts do not
+        # depend on the machine's load); kept beside the harness
+        with open(meta["profile"]) as f:
+            L.append(f.read().rstrip("\n"))
+        L.append("")
     L.append("## Regenerate")
     L.append("")
     L.append("```")

@@ -100,7 +100,7 @@ log() { echo "bench: $*" >&2; }
 # --- build ------------------------------------------------------------------
 if [ ! -f "$build/build.ninja" ]; then
 	log "setting up $build"
-	meson setup "$build" "$src" >/dev/null || exit 1
+	meson setup "$build" "$src" --buildtype=debugoptimized >/dev/null || exit 1
 fi
 ninja -C "$build" >/dev/null || { log "build failed"; exit 1; }
 bin=$build/tests/bench
@@ -469,6 +469,8 @@ cat >"$out/meta.json" <<EOF
 "cpus":$(nproc),"cpu_model":"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//;s/"//g')",
 "kernel":"$(uname -r)","load_start":"$load_start","load_end":"$load_end",
 "waypipe":"$(waypipe --version 2>&1 | head -n 1 | sed 's/"//g')",
+"buildtype":"$(grep -o '"name": "buildtype", "value": "[a-z]*"' "$build/meson-info/intro-buildoptions.json" | sed 's/.*"value": "//;s/"$//')",
+"profile":"$here/profile.md",
 "bridge_note":"$bridge_note","note":"$(printf '%s' "$note" | sed 's/"/\\"/g')"}
 EOF
 

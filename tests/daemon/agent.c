@@ -464,6 +464,9 @@ static void frame_done(void *data, struct wgb_frame *frame, uint32_t time)
 static void frame_presented(void *data, struct wgb_frame *frame, uint32_t tv_sec_hi,
 	uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t flags)
 {
+	struct agent_window *window = data;
+	/* done destroys the frame: presented can only come before it */
+	window->frames_presented += tv_sec_hi != 0 || tv_sec_lo != 0 || tv_nsec != 0;
 }
 
 static const struct wgb_frame_listener frame_listener = {

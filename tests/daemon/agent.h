@@ -58,6 +58,7 @@ struct agent_window {
 	bool configured;
 	int32_t width, height;
 	int frames_done;
+	int frames_presented; /* presented events that came before their done */
 	bool popup_done;
 	bool closed;
 	uint32_t states_seen; /* 1 << wgb_window.state, over all configures */

@@ -208,6 +208,13 @@ static void scenario_present(struct agent *a)
 	struct rect r = {.x = 50, .y = 30, .w = 40, .h = 20};
 	agent_buffer_fill(&back, pattern_b);
 	agent_window_show(a, &window, &back, r.x, r.y, r.w, r.h);
+	/* both offer presentation-time; weston presents a frame of a shown
+	 * window a refresh after its done, and the daemon sends presented
+	 * first (headless sway 1.7 was seen to present none of these) */
+	CHECK(a->capabilities & WGB_BRIDGE_CAPABILITY_PRESENTATION);
+	if (strcmp(opts.compositor, "weston") == 0) {
+		CHECK(window.frames_presented >= 1);
+	}
 	/* The compositor repaints only what is damaged: cover the window
 	 * with a popup and take it away again, so that the next screenshot
 	 * shows all of the daemon's buffer, not the compositor's memory. */
