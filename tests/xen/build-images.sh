@@ -233,7 +233,7 @@ build_domu() {
   local from_root
   from_root=$(sed -n 's/^# domu-from-root://p' "$scenario-domu.sh")
   if [ -n "$from_root" ]; then
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2046 # one word a path
     chroot "$cache/root" tar -C / -chf - $(sed 's|^/||; s| /| |g' <<<$from_root) |
       tar -xf - -C "$stage"
     for b in $from_root; do
