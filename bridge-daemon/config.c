@@ -171,7 +171,7 @@ void bridge_config_print_usage(const char *prog)
 	       "\n"
 	       "  --transport local|xen  how the guest's link is carried\n"
 	       "  --listen PATH          local: socket to listen on; xen: xenstore directory\n"
-	       "                         (default data/wl-grant-bridge)\n"
+	       "                         in the guest's tree (default data/wl-grant-bridge)\n"
 	       "  --domid N              the guest's domain id (local: default 1; xen: required)\n"
 	       "  --vm-name NAME         the name shown before every title\n"
 	       "  --label '#RRGGBB'      the frame color\n"

@@ -28,7 +28,7 @@ repo=$(cd "$here/../.." && pwd)
 dom0_packages=(
   xen-utils-4.17 xenstore-utils busybox kmod procps
   libwayland-client0 libwayland-server0 libpixman-1-0 libxkbcommon0
-  libwlroots10 weston
+  libwlroots10 weston foot fonts-dejavu-core
 )
 xen_pkg=xen-hypervisor-4.17-amd64
 suite=bookworm
@@ -222,10 +222,26 @@ build_domu() {
   cp "$cache"/modules/{xen-evtchn,xen-gntdev,xen-gntalloc}.ko "$stage/opt/xen-tier/modules/"
   install -m 0755 "$here/domu-init.sh" "$stage/init"
   install -m 0644 "$scenario-domu.sh" "$stage/opt/xen-tier/guest.sh"
+  install -m 0644 "$here/lib.sh" "$stage/opt/xen-tier/lib.sh"
   for b in ${bins[@]+"${bins[@]}"}; do
     install -m 0755 "$b" "$stage/opt/xen-tier/bin/"
     copy_libs "$b" "$stage"
   done
+  # What the guest script takes from the dom0 root (apps, fonts), named on
+  # its lines "# domu-from-root: PATH...": copied with symlinks followed
+  # inside the root, programs with their libraries.
+  local from_root
+  from_root=$(sed -n 's/^# domu-from-root://p' "$scenario-domu.sh")
+  if [ -n "$from_root" ]; then
+    # shellcheck disable=SC2046 # one word a path
+    chroot "$cache/root" tar -C / -chf - $(sed 's|^/||; s| /| |g' <<<$from_root) |
+      tar -xf - -C "$stage"
+    for b in $from_root; do
+      if [ -f "$cache/root$b" ] && file_is_elf "$cache/root$b"; then
+        copy_libs "$cache/root$b" "$stage"
+      fi
+    done
+  fi
   (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) |
     gzip -6 >"$cache/domu.cpio.gz.tmp"
   mv "$cache/domu.cpio.gz.tmp" "$cache/domu.cpio.gz"
@@ -312,8 +328,8 @@ cmd_build() {
   stamp_ok dom0-base.cpio.zst "$h_base" ||
     { timed dom0-base build_dom0_base; stamp_set dom0-base.cpio.zst "$h_base"; }
 
-  h_domu=$(printf '%s\n' "$h_root" "$h_kernel" "$(declare -f build_domu copy_libs)" \
-    "$(files_hash "$here/domu-init.sh" "$scenario-domu.sh" ${bins[@]+"${bins[@]}"})" | sha)
+  h_domu=$(printf '%s\n' "$h_root" "$h_kernel" "$(declare -f build_domu copy_libs file_is_elf)" \
+    "$(files_hash "$here/domu-init.sh" "$here/lib.sh" "$scenario-domu.sh" ${bins[@]+"${bins[@]}"})" | sha)
   stamp_ok domu.cpio.gz "$h_domu" || { timed domu build_domu; stamp_set domu.cpio.gz "$h_domu"; }
 
   h_overlay=$(printf '%s\n' "$h_domu" "$(declare -f build_dom0_overlay)" \

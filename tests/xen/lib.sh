@@ -1,8 +1,12 @@
-# Helpers for the dom0 scenario scripts (sourced; POSIX sh).
+# Helpers for the scenario scripts (sourced; POSIX sh): dom0's, and, at the
+# end, what both domains use (busybox in the guest).
 XL=/usr/lib/xen-4.17/bin/xl
 GUEST_LOG=/var/log/xen/console/guest-guest.log
 
+# fail_now REASON: the verdict, after the guest's console and what the
+# scenario's on_fail function (if any) shows.
 fail_now() {
+	! command -v on_fail >/dev/null || on_fail
 	show_guest_console
 	echo "XEN-TIER: FAIL $*"
 	exit 1
@@ -78,4 +82,88 @@ wait_file_line() {
 		i=$((i + 1))
 	done
 	return 1
+}
+
+# --- both domains ----------------------------------------------------------
+
+# json_vars FILE PREFIX: "PREFIX_key=N" lines for the numbers of a stats
+# file (one JSON object on one line) to eval; nothing when it is missing.
+json_vars() {
+	awk -v p="$2" '{
+		gsub(/[{}" ]/, ""); n = split($0, a, ",")
+		for (i = 1; i <= n; i++)
+			if (split(a[i], kv, ":") == 2 && kv[1] ~ /^[a-z_]+$/ && kv[2] ~ /^-?[0-9]+$/)
+				print p "_" kv[1] "=" kv[2]
+	}' "$1" 2>/dev/null
+}
+
+# uptime_now: $_now, whole seconds since boot (no process: under TCG a
+# fork costs more than the loops that poll with it may wait)
+uptime_now() {
+	read -r _up _rest </proc/uptime
+	_now=${_up%.*}
+}
+
+# wait_until SECONDS TEST: until the shell TEST holds, for SECONDS at most.
+wait_until() {
+	uptime_now
+	_end=$((_now + $1))
+	shift
+	while ! eval "$*"; do
+		uptime_now
+		[ "$_now" -lt "$_end" ] || return 1
+		sleep 0.2
+	done
+}
+
+# wait_json FILE PREFIX SECONDS TEST: reads FILE's numbers into PREFIX_*
+# until the shell TEST over them holds (never over an older FILE's: the
+# file must be there).
+wait_json() {
+	_f=$1 _p=$2 _s=$3
+	shift 3
+	wait_until "$_s" '[ -s "$_f" ] && eval "$(json_vars "$_f" "$_p")" && '"$*"
+}
+
+# The guest kernel's figures from one dmesg read (dynamic debug on for
+# drivers/xen/grant-table.c): deferrals, "still pending", leaks, and
+# entries the reclaim timer freed ("freeing g.e. ..., N remaining"; its
+# "Freed N references" summary lacks a newline in 6.1, so the last one
+# stays unprinted).
+kernel_stats() {
+	dmesg | awk '
+		/deferring g\.e\./ { d++ }
+		/still pending/ { p++ }
+		/leaking g\.e\./ { l++ }
+		/freeing g\.e\./ { f++ }
+		END { printf "deferring=%d pending=%d freed=%d leaking=%d\n", d, p, f, l }'
+}
+report() { echo "GUEST: $1 $(kernel_stats)"; }
+
+# Waits (up to 20 s) until the reclaim timer has freed every deferred grant.
+wait_drained() {
+	i=0
+	while [ "$i" -lt 40 ]; do
+		set -- $(kernel_stats | tr '=' ' ')
+		[ "$2" -le "$6" ] && return 0
+		sleep 0.5
+		i=$((i + 1))
+	done
+	echo "GUEST: deferred grants not drained after 20 s:"
+	dmesg | grep -e 'g\.e\.' -e 'Freed' | tail -n 12
+}
+
+# guest_reports: prints STEP_KEY=N, to eval, for the cumulative kernel
+# figures of every "GUEST: STEP deferring=N ..." line in the guest's console
+# (one pass; the log has CRLF line ends): after-cycle deferring=0 ->
+# after_cycle_deferring=0.
+guest_reports() {
+	awk '{ sub(/\r$/, "") } $1 == "GUEST:" && $3 ~ /^deferring=/ {
+		step = $2; gsub("-", "_", step)
+		for (i = 3; i <= NF; i++) {
+			split($i, kv, "=")
+			if (step ~ /^[a-z_]+$/ && kv[1] ~ /^[a-z]+$/ && kv[2] ~ /^[0-9]+$/)
+				print step "_" kv[1] "=" kv[2]
+		}
+	}' "$GUEST_LOG"
 }

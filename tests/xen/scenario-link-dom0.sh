@@ -37,17 +37,8 @@ wait_guest_done 120 || fail_now "guest did not finish"
 show_guest_console
 
 # What the guest's kernel logged about deferred grants (cumulative counts),
-# read in one pass (every process costs dearly in a PV dom0 under TCG):
-# "GUEST: after-cycle deferring=0 ..." sets after_cycle_deferring=0, ...
-# (the console log has CRLF line ends)
-eval "$(awk '{ sub(/\r$/, "") } $1 == "GUEST:" && $3 ~ /^deferring=/ {
-	step = $2; gsub("-", "_", step)
-	for (i = 3; i <= NF; i++) {
-		split($i, kv, "=")
-		if (step ~ /^[a-z_]+$/ && kv[1] ~ /^[a-z]+$/ && kv[2] ~ /^[0-9]+$/)
-			print step "_" kv[1] "=" kv[2]
-	}
-}' "$GUEST_LOG")"
+# read in one pass (every process costs dearly in a PV dom0 under TCG).
+eval "$(guest_reports)"
 if grep -q -e 'GUEST: FAIL' -e 'xen-link-test: FAIL' "$GUEST_LOG"; then
 	fail_now "the guest reported a failure"
 fi

@@ -5,31 +5,7 @@
 # deferred grants (dynamic debug is on for drivers/xen/grant-table.c, so
 # every deferral prints "deferring g.e." and every reclaim "freeing g.e.").
 B=$XEN_TIER/bin
-# The kernel's figures from one dmesg read: deferrals, "still pending",
-# leaks, and entries the reclaim timer freed ("freeing g.e. ..., N
-# remaining"; its "Freed N references" summary lacks a newline in 6.1, so
-# the last one stays unprinted).
-stats() {
-	dmesg | awk '
-		/deferring g\.e\./ { d++ }
-		/still pending/ { p++ }
-		/leaking g\.e\./ { l++ }
-		/freeing g\.e\./ { f++ }
-		END { printf "deferring=%d pending=%d freed=%d leaking=%d\n", d, p, f, l }'
-}
-report() { echo "GUEST: $1 $(stats)"; }
-# Waits (up to 20 s) until the reclaim timer has freed every deferred grant.
-wait_drained() {
-	i=0
-	while [ "$i" -lt 40 ]; do
-		set -- $(stats | tr '=' ' ')
-		[ "$2" -le "$6" ] && return 0
-		sleep 0.5
-		i=$((i + 1))
-	done
-	echo "GUEST: deferred grants not drained after 20 s:"
-	dmesg | grep -e 'g\.e\.' -e 'Freed' | tail -n 12
-}
+. "$XEN_TIER/lib.sh" # report, wait_drained
 
 if "$B"/xen-smoke guest; then echo "GUEST: smoke ok"; else echo "GUEST: FAIL smoke"; fi
 report after-smoke

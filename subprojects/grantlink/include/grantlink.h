@@ -119,7 +119,8 @@ void grantlink_domain_get_counters(
 struct grantlink_link_config {
 	uint16_t peer_domid;
 	/* local: path of the unix socket. xen: xenstore directory of the link,
-	 * relative to the server domain's tree (e.g. "data/wl-grant-bridge"). */
+	 * relative to the client domain's (the guest's) tree, e.g.
+	 * "data/wl-grant-bridge" is /local/domain/<guest>/data/wl-grant-bridge. */
 	const char *path;
 	/* Bytes of message buffering each way (vchan ring size). 0: 65536. */
 	size_t ring_size;

@@ -3,10 +3,15 @@
  * libxengnttab, event channels through libxenevtchn, the message channel
  * through libxenvchan, and xenstore for the rendezvous.
  *
- * The link's xenstore directory is /local/domain/<server>/<path>; the
- * server (dom0) creates the vchan there and publishes an extra unbound event
- * channel, "notify-port", that carries unmap-notify events both ways. The
- * link fd is an epoll fd over the vchan's event channel and that one.
+ * The link's xenstore directory is /local/domain/<client>/<path>, in the
+ * guest's own tree: one per guest whatever the path (a daemon per guest
+ * under dom0's tree would share one directory), and xenstored drops it with
+ * the guest. The server (dom0) empties it, owns it with read-only access for
+ * the guest (libxenvchan does the same for its keys), so the guest cannot
+ * plant keys there, creates the vchan in it and publishes an extra unbound
+ * event channel, "notify-port", that carries unmap-notify events both ways.
+ * The server reads nothing from there. The link fd is an epoll fd over the
+ * vchan's event channel and that one.
  *
  * Unmap-notify on a map: SEND_EVENT is armed on the data mapping itself
  * (IOCTL_GNTDEV_SET_UNMAP_NOTIFY on libxengnttab's gntdev fd), so the event
@@ -186,10 +191,10 @@ static void xen_domain_get_counters(
 
 /* --- links -------------------------------------------------------------- */
 
-static char *link_dir(uint16_t server_domid, const char *path)
+static char *link_dir(uint16_t client_domid, const char *path)
 {
 	char *dir;
-	if (asprintf(&dir, "/local/domain/%u/%s", server_domid, path) < 0) {
+	if (asprintf(&dir, "/local/domain/%u/%s", client_domid, path) < 0) {
 		return NULL;
 	}
 	return dir;
@@ -254,14 +259,24 @@ static struct grantlink_listener *xen_listen(
 	struct xen_domain *domain = xen_domain(base);
 	struct xen_listener *listener = calloc(1, sizeof(*listener));
 	struct xen_link *link = link_alloc(base, config);
-	char *dir = link_dir(base->domid, config->path);
+	char *dir = link_dir(config->peer_domid, config->path);
+	struct xs_permissions perms[2] = {
+		{.id = base->domid, .perms = XS_PERM_NONE},
+		{.id = config->peer_domid, .perms = XS_PERM_READ},
+	};
 	if (!listener || !link || !dir) {
 		goto out;
 	}
 	/* A server killed with -9 leaves its keys behind (libxenvchan removes
 	 * them only on close): a client must never meet those, they lead to a
-	 * dead ring. Start from an empty directory. */
+	 * dead ring. Start from an empty directory, ours: what we create in
+	 * the guest's tree is the guest's unless we say otherwise. */
 	xs_rm(domain->xs, XBT_NULL, dir);
+	if (!xs_mkdir(domain->xs, XBT_NULL, dir) ||
+		!xs_set_permissions(domain->xs, XBT_NULL, dir, perms, 2)) {
+		gl_err_errno("cannot make %s", dir);
+		goto out;
+	}
 	link->vchan = libxenvchan_server_init(
 		NULL, config->peer_domid, dir, link->base.ring_size, link->base.ring_size);
 	if (!link->vchan) {
@@ -277,10 +292,6 @@ static struct grantlink_listener *xen_listen(
 	link->notify_port = (evtchn_port_t)port;
 	char value[16];
 	snprintf(value, sizeof(value), "%d", port);
-	struct xs_permissions perms[2] = {
-		{.id = base->domid, .perms = XS_PERM_NONE},
-		{.id = config->peer_domid, .perms = XS_PERM_READ},
-	};
 	if (asprintf(&link->notify_key, "%s/notify-port", dir) < 0) {
 		link->notify_key = NULL;
 		goto out;
@@ -365,7 +376,7 @@ static struct grantlink *xen_connect(
 {
 	struct xen_domain *domain = xen_domain(base);
 	struct xen_link *link = link_alloc(base, config);
-	char *dir = link_dir(config->peer_domid, config->path);
+	char *dir = link_dir(base->domid, config->path);
 	char *key = NULL;
 	char *value = NULL;
 	if (!link || !dir || asprintf(&key, "%s/notify-port", dir) < 0) {
