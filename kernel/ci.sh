@@ -179,7 +179,7 @@ build_tier_kernel() {
 	"${tmake[@]}" tinyconfig >/dev/null &&
 	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$BT" "$BT/.config" \
 		"$HERE/xen-test.config" >/dev/null 2>&1 &&
-	"${tmake[@]}" olddefconfig >/dev/null || return 1
+	"${tmake[@]}" olddefconfig >/dev/null 2>&1 || return 1
 	# A symbol of the fragment that olddefconfig dropped is a failure.
 	missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$HERE/xen-test.config" |
 		  grep -vxF -f "$BT/.config")
