@@ -8,7 +8,8 @@
 # linux-source-6.1 tree into CACHE_DIR (reused while the version matches),
 # checkpatch --strict every patch, apply the series one patch at a time with
 # git am and build drivers/xen/, xen-blkfront.o and xen-netfront.o after
-# each (warnings are errors), run the KUnit suite under QEMU, compile
+# each (warnings are errors), build the small bzImage the Xen tier boots
+# (tests/xen --kernel), run the KUnit suite under QEMU, compile
 # kernel/tests/. Prints each stage's duration and ends with
 # "N passed, N failed"; exits 0 only if nothing failed.
 set -u -o pipefail
@@ -152,6 +153,47 @@ run_kunit() {
 	[ "$rc" -eq 0 ] && [ "$ok" -gt 0 ] && [ "$nok" -eq 0 ]
 }
 
+# The kernel the Xen tier boots (tests/xen/run.sh --kernel), as dom0 and
+# as the domU: tinyconfig plus kernel/xen-test.config, everything built in.
+# Built in CACHE/build-tier from the patched tree and copied to
+# CACHE/bzImage-xen-tier; reused while the series, the fragment, the base
+# and this recipe are unchanged, else rebuilt incrementally.
+BT=$CACHE/build-tier
+TIER_KERNEL=$CACHE/bzImage-xen-tier
+build_tier_kernel() {
+	local want missing TIMEFORMAT
+	local tmake=(make -s -C "$SRC" O="$BT" -j"$JOBS")
+
+	if [ "$(git -C "$SRC" rev-list --count pristine..HEAD)" != "${#PATCHES[@]}" ]; then
+		echo "the series is not fully applied"
+		return 1
+	fi
+	want=$({ cat "${PATCHES[@]}" "$HERE/xen-test.config"; echo "$VERSION"
+		 declare -f build_tier_kernel; } | sha256sum | cut -c1-64)
+	if [ -f "$TIER_KERNEL" ] && [ "$(cat "$TIER_KERNEL.stamp" 2>/dev/null)" = "$want" ]; then
+		echo "reusing $TIER_KERNEL (series and config unchanged)"
+		return 0
+	fi
+	rm -f "$TIER_KERNEL" "$TIER_KERNEL.stamp"
+	mkdir -p "$BT"
+	"${tmake[@]}" tinyconfig >/dev/null &&
+	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$BT" "$BT/.config" \
+		"$HERE/xen-test.config" >/dev/null 2>&1 &&
+	"${tmake[@]}" olddefconfig >/dev/null 2>&1 || return 1
+	# A symbol of the fragment that olddefconfig dropped is a failure.
+	missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$HERE/xen-test.config" |
+		  grep -vxF -f "$BT/.config")
+	if [ -n "$missing" ]; then
+		echo "not in the tier kernel's .config: $missing"
+		return 1
+	fi
+	TIMEFORMAT='tier bzImage: %0Rs wall, %0Us user, %0Ss sys'
+	time "${tmake[@]}" bzImage || return 1
+	cp "$BT/arch/x86/boot/bzImage" "$TIER_KERNEL" &&
+	echo "$want" >"$TIER_KERNEL.stamp" &&
+	echo "$TIER_KERNEL: $(stat -c %s "$TIER_KERNEL") bytes"
+}
+
 build_tests() {
 	make -C "$HERE/tests" OUT="$CACHE/tests" KSRC="$SRC"
 }
@@ -169,6 +211,7 @@ stage "configure x86_64_defconfig + xen.config" configure_xen || finish
 stage "build base tree" "${KMAKE[@]}" drivers/xen/ \
 	drivers/block/xen-blkfront.o drivers/net/xen-netfront.o || finish
 stage "apply series" apply_and_build
+stage "tier kernel (tinyconfig + xen-test.config)" build_tier_kernel
 stage "kunit" run_kunit
 stage "build kernel/tests" build_tests
 finish

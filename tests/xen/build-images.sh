@@ -5,6 +5,7 @@
 #   build-images.sh deps
 #       install the host tools with apt-get (idempotent; only when missing)
 #   build-images.sh build [--cache DIR] [--bin PATH]... [--scenario NAME]
+#                         [--kernel BZIMAGE]
 #       build or refresh, in DIR (default: build-xen/ at the repo root):
 #         xen.elf        Xen 4.17 (multiboot, for qemu -kernel)
 #         vmlinux        uncompressed Linux 6.1 (dom0 and domU)
@@ -13,6 +14,7 @@
 #         domu.cpio.gz   busybox-static, the project binaries + libraries,
 #                        the xen modules, the guest /init
 #         dom0-overlay.cpio.gz  dom0 /init, scenario, binaries, domU image
+#                               (and --kernel's image as the domU kernel)
 #         dom0.img       base + overlay concatenated (the kernel unpacks both)
 #
 # Every image has a stamp (sha256 of its inputs: package versions, the text
@@ -259,6 +261,8 @@ build_dom0_overlay() {
   install -m 0644 "$here/guest.cfg" "$stage/opt/xen-tier/guest.cfg"
   install -m 0644 "$here/lib.sh" "$stage/opt/xen-tier/lib.sh"
   cp "$cache/domu.cpio.gz" "$stage/opt/xen-tier/domu.cpio.gz"
+  # --kernel: unpacked after the base, it replaces Debian's domU kernel.
+  [ -z "$kernel" ] || install -m 0644 "$kernel" "$stage/opt/xen-tier/vmlinux"
   for b in ${bins[@]+"${bins[@]}"}; do
     install -m 0755 "$b" "$stage/opt/xen-tier/bin/"
     copy_libs "$b" # fails the build when dom0 lacks a library
@@ -278,9 +282,11 @@ cmd_build() {
   cache=$repo/build-xen
   bins=()
   scenario=$here/scenario-smoke
+  kernel=
   while [ $# -gt 0 ]; do
     case $1 in
       --cache) cache=$2; shift 2 ;;
+      --kernel) kernel=$(realpath "$2"); shift 2 ;;
       --bin) bins+=("$(realpath "$2")"); shift 2 ;;
       --scenario) scenario=$here/scenario-$2; shift 2 ;;
       *) die "unknown argument $1" ;;
@@ -289,7 +295,7 @@ cmd_build() {
   mkdir -p "$cache"
   cache=$(realpath "$cache")
   local b
-  for b in ${bins[@]+"${bins[@]}"} "$scenario-dom0.sh" "$scenario-domu.sh"; do
+  for b in ${bins[@]+"${bins[@]}"} ${kernel:+"$kernel"} "$scenario-dom0.sh" "$scenario-domu.sh"; do
     [ -f "$b" ] || die "no such file: $b"
   done
 
@@ -333,7 +339,7 @@ cmd_build() {
   stamp_ok domu.cpio.gz "$h_domu" || { timed domu build_domu; stamp_set domu.cpio.gz "$h_domu"; }
 
   h_overlay=$(printf '%s\n' "$h_domu" "$(declare -f build_dom0_overlay)" \
-    "$(files_hash "$here/dom0-init.sh" "$here/guest.cfg" "$here/lib.sh" "$scenario-dom0.sh" ${bins[@]+"${bins[@]}"})" | sha)
+    "$(files_hash "$here/dom0-init.sh" "$here/guest.cfg" "$here/lib.sh" "$scenario-dom0.sh" ${bins[@]+"${bins[@]}"} ${kernel:+"$kernel"})" | sha)
   if ! stamp_ok dom0-overlay.cpio.gz "$h_overlay" || ! stamp_ok dom0.img "$h_base$h_overlay"; then
     timed dom0-overlay build_dom0_overlay
     stamp_set dom0-overlay.cpio.gz "$h_overlay"
@@ -347,5 +353,5 @@ cmd_build() {
 case ${1:-} in
   deps) shift; cmd_deps "$@" ;;
   build) shift; cmd_build "$@" ;;
-  *) echo "usage: $0 deps | build [--cache DIR] [--bin PATH]... [--scenario NAME]" >&2; exit 2 ;;
+  *) echo "usage: $0 deps | build [--cache DIR] [--bin PATH]... [--scenario NAME] [--kernel BZIMAGE]" >&2; exit 2 ;;
 esac

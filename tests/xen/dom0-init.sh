@@ -19,7 +19,16 @@ fail() {
 	busybox poweroff -f
 }
 
+# A kernel with the driver built in (tests/xen run.sh --kernel) has its
+# device already; Debian's kernel needs the module.
+builtin() {
+	case $1 in
+	xenfs) grep -qw xenfs /proc/filesystems ;;
+	*) [ -e "/dev/xen/${1#xen-}" ] ;;
+	esac
+}
 for m in xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc; do
+	builtin "$m" && continue
 	insmod "$XEN_TIER/modules/$m.ko" || fail "insmod $m"
 done
 mount -t xenfs xenfs /proc/xen || fail "mount xenfs"

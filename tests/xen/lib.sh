@@ -167,3 +167,41 @@ guest_reports() {
 		}
 	}' "$GUEST_LOG"
 }
+
+# guest_pty: dom0's end of the guest's console (the pty xenconsoled made
+# for it), switched to raw without echo: a line channel to the guest's
+# /dev/hvc0 for programs that talk over stdin and stdout.
+guest_pty() {
+	i=0
+	until pty=$(xenstore-read "/local/domain/$(guest_domid)/console/tty" 2>/dev/null); do
+		[ "$i" -lt 50 ] || return 1
+		sleep 0.2
+		i=$((i + 1))
+	done
+	[ -c "$pty" ] && stty -F "$pty" raw -echo && echo "$pty"
+}
+
+# repro_dom0 DOMID REF SECONDS: the dom0 half of gntdev_clear_byte_repro
+# (kernel/tests) in the background, its output in /tmp/repro.log. Returns
+# its exit status, or 124 if it has not ended after SECONDS (a stock kernel
+# Oopses in its munmap, which never returns).
+repro_dom0() {
+	"$XEN_TIER/bin/gntdev_clear_byte_repro" dom0 "$1" "$2" >/tmp/repro.log 2>&1 &
+	rpid=$!
+	i=0
+	while [ "$i" -lt "$(($3 * 5))" ]; do
+		state=
+		read -r _ _ state _ <"/proc/$rpid/stat" 2>/dev/null
+		case $state in '' | Z) wait "$rpid"; return ;; esac
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 124
+}
+
+# guest_ref: the grant reference the guest half of gntdev_clear_byte_repro
+# printed ("REF n").
+guest_ref() {
+	wait_guest_line '^REF [0-9]' 60 &&
+		awk '/^REF [0-9]/ { sub(/\r$/, ""); r = $2 } END { print r }' "$GUEST_LOG"
+}

@@ -4,7 +4,12 @@
 # them, and read the verdict from the serial console.
 #
 #   run.sh [--cache DIR] [--bin PATH]... [--scenario NAME] [--timeout SECONDS]
+#          [--kernel BZIMAGE] [--expect-console REGEX]...
 #   (XEN_TIER_CACHE, when set, overrides --cache)
+#
+# --kernel boots BZIMAGE as dom0 and as the domU kernel instead of Debian's.
+# --expect-console: the verdict also needs a console line matching REGEX
+# (grep -E), e.g. the Oops a scenario provokes on purpose.
 #
 # Exit 0 on "XEN-TIER: PASS", 1 on anything else, 77 (meson's skip) only
 # when QEMU cannot run here at all. Prints the interesting console lines and
@@ -17,15 +22,24 @@ cache=$repo/build-xen
 scenario=smoke
 qemu_timeout=600
 build_args=()
+kernel=
+expect=()
 while [ $# -gt 0 ]; do
   case $1 in
     --cache) cache=$2; shift 2 ;;
     --bin) build_args+=(--bin "$2"); shift 2 ;;
     --scenario) scenario=$2; shift 2 ;;
     --timeout) qemu_timeout=$2; shift 2 ;;
+    --kernel) kernel=$(realpath "$2"); build_args+=(--kernel "$kernel"); shift 2 ;;
+    --expect-console) expect+=("$2"); shift 2 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+
+if [ -n "$kernel" ] && [ ! -f "$kernel" ]; then
+  echo "run.sh: FAIL: no kernel image $kernel (kernel/ci.sh builds the tier's: run the meson suite 'kernel' first)"
+  exit 1
+fi
 
 # XEN_TIER_CACHE overrides the cache folder: CI in a fresh clone can keep
 # its images in a folder that outlives the clone.
@@ -57,6 +71,7 @@ bash "$here/build-images.sh" build --cache "$cache" --scenario "$scenario" \
   ${build_args[@]+"${build_args[@]}"}
 t_built=$EPOCHREALTIME
 cache=$(realpath "$cache")
+kernel=${kernel:-$cache/vmlinux}
 
 log=$cache/console-$scenario.log
 : >"$log"
@@ -71,7 +86,7 @@ timeout --kill-after=10 "$qemu_timeout" qemu-system-x86_64 \
   -nographic -nodefaults -no-reboot -no-user-config -serial stdio \
   -kernel "$cache/xen.elf" \
   -append 'dom0_mem=768M,max:768M dom0_max_vcpus=1 console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all smap=0 smep=0' \
-  -initrd "$cache/vmlinux console=hvc0 earlyprintk=xen loglevel=4,$cache/dom0.img" \
+  -initrd "$kernel console=hvc0 earlyprintk=xen loglevel=4,$cache/dom0.img" \
   </dev/null 2>&1 |
   while IFS= read -r line; do
     line=${line%$'\r'}
@@ -107,4 +122,11 @@ if grep -q 'XEN-TIER: FAIL' "$log" || ! grep -q 'XEN-TIER: PASS' "$log"; then
   tail -n 40 "$log"
   exit 1
 fi
+for re in ${expect[@]+"${expect[@]}"}; do
+  if ! grep -qE -e "$re" "$log"; then
+    echo "run.sh: FAIL: no console line matches '$re' (all in $log)"
+    exit 1
+  fi
+  echo "run.sh: console has the expected '$re'"
+done
 echo "run.sh: PASS"
