@@ -28,6 +28,7 @@ void bridge_config_init(struct bridge_config *config)
 				.max_pages = 262144,
 				.max_messages_per_second = 20000,
 				.max_title_bytes = 256,
+				.max_feedbacks = 64,
 			},
 	};
 }
@@ -87,6 +88,8 @@ static const struct limit_key limit_keys[] = {
 	{"max_messages_per_second", offsetof(struct bridge_limits, max_messages_per_second), 1,
 		10000000},
 	{"max_title_bytes", offsetof(struct bridge_limits, max_title_bytes), 1, 4096},
+	/* the protocol promises agents 16 */
+	{"max_feedbacks", offsetof(struct bridge_limits, max_feedbacks), 16, 4096},
 };
 
 static char *trim(char *s)

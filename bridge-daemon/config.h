@@ -20,6 +20,7 @@ struct bridge_limits {
 	uint32_t max_pages; /* pages all pools of a guest may map at once */
 	uint32_t max_messages_per_second;
 	uint32_t max_title_bytes;
+	uint32_t max_feedbacks; /* per window: wgb_feedbacks not yet answered */
 };
 
 struct bridge_config {

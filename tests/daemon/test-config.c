@@ -44,6 +44,7 @@ int main(void)
 	EXPECT(c.domid == 1);
 	EXPECT(c.limits.max_width == 16384 && c.limits.max_height == 6144);
 	EXPECT(c.limits.max_windows == 500);
+	EXPECT(c.limits.max_feedbacks == 64);
 
 	char *no_listen[] = {"bridge-daemon", "--vm-name", "work", "--label", "#cc0000", NULL};
 	EXPECT(parse(&c, err, 5, no_listen) == BRIDGE_CONFIG_ERROR);
@@ -95,6 +96,11 @@ int main(void)
 	with_file[8] = "test-config-bad.conf";
 	EXPECT(parse(&c, err, 9, with_file) == BRIDGE_CONFIG_ERROR);
 	EXPECT(strstr(err, "max_windows"));
+
+	/* below what the protocol promises agents */
+	write_file("test-config-bad.conf", "max_feedbacks = 15\n");
+	EXPECT(parse(&c, err, 9, with_file) == BRIDGE_CONFIG_ERROR);
+	EXPECT(strstr(err, "max_feedbacks"));
 
 	write_file("test-config-bad.conf", "max_windowz = 3\n");
 	EXPECT(parse(&c, err, 9, with_file) == BRIDGE_CONFIG_ERROR);
