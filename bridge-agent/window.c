@@ -50,9 +50,23 @@ struct window_surface {
 	struct wl_listener new_subsurface;
 };
 
+/* an app surface's presentation feedback, sampled into a window commit */
 struct window_feedback {
 	struct wlr_presentation_feedback *feedback;
-	struct wl_list link; /* bridge_window::frame_feedbacks or next_feedbacks */
+	struct wl_list link; /* link_feedback::feedbacks or a local list */
+};
+
+/* Protocol limit the daemon grants every agent: wgb_feedbacks of a window
+ * not yet answered. */
+#define MAX_LINK_FEEDBACKS 16
+
+/* the daemon's wgb_feedback for one window commit, and the apps' feedbacks
+ * it answers */
+struct link_feedback {
+	struct bridge_window *window;
+	struct wgb_feedback *proxy;
+	struct wl_list feedbacks; /* window_feedback::link */
+	struct wl_list link;      /* bridge_window::link_feedbacks */
 };
 
 static struct wl_listener link_up, link_down, link_room;
@@ -113,6 +127,7 @@ static void feedbacks_discard(struct wl_list *list)
 static void sample_surface(struct wlr_surface *surface, int sx, int sy, void *data)
 {
 	struct bridge_window *window = data;
+	struct wl_list *sampled = window->sampled;
 	struct wlr_presentation_feedback *feedback =
 		wlr_presentation_surface_sampled(window->server->presentation, surface);
 	if (!feedback) {
@@ -124,14 +139,25 @@ static void sample_surface(struct wlr_surface *surface, int sx, int sy, void *da
 		return;
 	}
 	fb->feedback = feedback;
-	wl_list_insert(window->next_feedbacks.prev, &fb->link);
+	wl_list_insert(sampled->prev, &fb->link);
 }
 
-static void frame_handle_presented(void *data, struct wgb_frame *frame, uint32_t tv_sec_hi,
+/* The apps' feedbacks end with their window's: destroyed unanswered,
+ * which wlroots tells the apps as discarded. */
+static void link_feedback_destroy(struct link_feedback *lf)
+{
+	feedbacks_discard(&lf->feedbacks);
+	wgb_feedback_destroy(lf->proxy);
+	wl_list_remove(&lf->link);
+	lf->window->nlink_feedbacks--;
+	free(lf);
+}
+
+static void feedback_handle_presented(void *data, struct wgb_feedback *proxy, uint32_t tv_sec_hi,
 	uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t flags)
 {
-	struct bridge_window *window = data;
-	struct wlr_output *output = bridge_output_any(window->server);
+	struct link_feedback *lf = data;
+	struct wlr_output *output = bridge_output_any(lf->window->server);
 	if (output) {
 		struct wlr_presentation_event event = {
 			.output = output,
@@ -141,12 +167,56 @@ static void frame_handle_presented(void *data, struct wgb_frame *frame, uint32_t
 			.flags = flags,
 		};
 		struct window_feedback *fb;
-		wl_list_for_each(fb, &window->frame_feedbacks, link)
+		wl_list_for_each(fb, &lf->feedbacks, link)
 		{
 			wlr_presentation_feedback_send_presented(fb->feedback, &event);
 		}
 	}
-	feedbacks_discard(&window->frame_feedbacks);
+	link_feedback_destroy(lf);
+}
+
+static void feedback_handle_discarded(void *data, struct wgb_feedback *proxy)
+{
+	link_feedback_destroy(data);
+}
+
+static const struct wgb_feedback_listener feedback_listener = {
+	.presented = feedback_handle_presented,
+	.discarded = feedback_handle_discarded,
+};
+
+/* The apps that asked for presentation feedback on what this commit shows
+ * get it from a wgb_feedback; if the daemon cannot give one, discarded. */
+static void request_feedback(struct bridge_window *window)
+{
+	struct wl_list sampled;
+	wl_list_init(&sampled);
+	window->sampled = &sampled;
+	wlr_surface_for_each_surface(root_surface(window), sample_surface, window);
+	window->sampled = NULL;
+	if (wl_list_empty(&sampled)) {
+		return;
+	}
+	struct bridge_link *link = window->server->link;
+	struct link_feedback *lf = NULL;
+	if ((link->limits.capabilities & WGB_BRIDGE_CAPABILITY_PRESENTATION) &&
+		window->nlink_feedbacks < MAX_LINK_FEEDBACKS) {
+		lf = calloc(1, sizeof(*lf));
+	}
+	if (lf) {
+		lf->proxy = wgb_window_feedback(window->proxy);
+	}
+	if (!lf || !lf->proxy) {
+		free(lf);
+		feedbacks_discard(&sampled);
+		return;
+	}
+	lf->window = window;
+	wl_list_init(&lf->feedbacks);
+	wl_list_insert_list(&lf->feedbacks, &sampled);
+	wgb_feedback_add_listener(lf->proxy, &feedback_listener, lf);
+	wl_list_insert(window->link_feedbacks.prev, &lf->link);
+	window->nlink_feedbacks++;
 }
 
 static void send_done(struct wlr_surface *surface, int sx, int sy, void *data)
@@ -165,17 +235,15 @@ static void frame_handle_done(void *data, struct wgb_frame *frame, uint32_t time
 	struct bridge_window *window = data;
 	wgb_frame_destroy(frame);
 	window->frame = NULL;
-	feedbacks_discard(&window->frame_feedbacks);
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	wlr_surface_for_each_surface(root_surface(window), send_done, &now);
-	if (window->want_frame || !wl_list_empty(&window->next_feedbacks)) {
+	if (window->want_frame) {
 		schedule_flush(window);
 	}
 }
 
 static const struct wgb_frame_listener frame_listener = {
-	.presented = frame_handle_presented,
 	.done = frame_handle_done,
 };
 
@@ -365,7 +433,10 @@ static void link_window_destroy(struct bridge_window *window, bool link_alive)
 			link_window_destroy(child, link_alive);
 		}
 	}
-	feedbacks_discard(&window->frame_feedbacks);
+	while (!wl_list_empty(&window->link_feedbacks)) {
+		struct link_feedback *lf = wl_container_of(window->link_feedbacks.next, lf, link);
+		link_feedback_destroy(lf);
+	}
 	if (window->frame) {
 		wgb_frame_destroy(window->frame);
 		window->frame = NULL;
@@ -477,7 +548,7 @@ static void flush(struct bridge_window *window)
 				}
 			}
 			pixman_region32_clear(&window->damage);
-			wlr_surface_for_each_surface(root_surface(window), sample_surface, window);
+			request_feedback(window);
 			buffer->busy = true;
 			window->front = buffer;
 			window->dirty = false;
@@ -489,12 +560,10 @@ static void flush(struct bridge_window *window)
 		window->dirty = false;
 	}
 
-	if (!window->frame && (window->want_frame || !wl_list_empty(&window->next_feedbacks))) {
+	if (!window->frame && window->want_frame) {
 		window->frame = wgb_window_frame(window->proxy);
 		if (window->frame) {
 			wgb_frame_add_listener(window->frame, &frame_listener, window);
-			wl_list_insert_list(&window->frame_feedbacks, &window->next_feedbacks);
-			wl_list_init(&window->next_feedbacks);
 			window->want_frame = false;
 			commit = true;
 		}
@@ -645,8 +714,7 @@ struct bridge_window *bridge_window_create(
 	window->parent = parent;
 	pixman_region32_init(&window->damage);
 	wl_list_init(&window->surfaces);
-	wl_list_init(&window->frame_feedbacks);
-	wl_list_init(&window->next_feedbacks);
+	wl_list_init(&window->link_feedbacks);
 	window->pool_ready.notify = handle_pool_ready;
 	wl_list_init(&window->pool_ready.link);
 	wl_list_insert(server->windows.prev, &window->link);
@@ -683,7 +751,6 @@ void bridge_window_destroy(struct bridge_window *window)
 		struct window_surface *ws = wl_container_of(window->surfaces.next, ws, link);
 		untrack_surface(ws);
 	}
-	feedbacks_discard(&window->next_feedbacks);
 	if (window->idle) {
 		wl_event_source_remove(window->idle);
 	}

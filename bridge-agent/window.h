@@ -40,8 +40,9 @@ struct bridge_window {
 	uint32_t layout_hash;
 	bool want_frame;
 	struct wgb_frame *frame;
-	struct wl_list frame_feedbacks; /* window_feedback::link, for frame */
-	struct wl_list next_feedbacks;  /* window_feedback::link, sampled since */
+	struct wl_list link_feedbacks; /* link_feedback::link, not answered yet */
+	int nlink_feedbacks;
+	struct wl_list *sampled; /* window_feedback::link, while sampling */
 
 	bool configure_pending; /* waiting for the app to ack xdg_serial */
 	uint32_t xdg_serial, daemon_serial;

@@ -63,7 +63,7 @@ static void bridge_hello(struct wl_client *client, struct wl_resource *resource,
 	guest->hello_done = true;
 	bridge_dom0_send_outputs(daemon->dom0, guest);
 	const struct bridge_limits *limits = &daemon->config.limits;
-	/* presented is sent while dom0's compositor offers presentation-time */
+	/* feedback is answered while dom0's compositor offers presentation-time */
 	uint32_t caps = WGB_BRIDGE_CAPABILITY_INDIRECT_REFS;
 	if (daemon->dom0 && daemon->dom0->presentation) {
 		caps |= WGB_BRIDGE_CAPABILITY_PRESENTATION;

@@ -39,11 +39,11 @@ struct shm_slot {
 	bool busy;               /* the compositor holds it */
 };
 
-/* dom0's presentation feedback for one content commit */
+/* dom0's presentation feedback for one dom0 commit; the guest's feedbacks
+ * bound to it take its answer */
 struct presented {
 	struct bridge_presenter *p;
 	struct wp_presentation_feedback *feedback;
-	uint32_t seq;        /* the window's commit it shows */
 	struct wl_list link; /* bridge_presenter::feedbacks */
 };
 
@@ -272,20 +272,16 @@ static void feedback_presented(void *data, struct wp_presentation_feedback *feed
 	uint32_t seq_lo, uint32_t flags)
 {
 	struct presented *pr = data;
-	struct bridge_window *window = pr->p->window;
-	bridge_window_frames_presented(
-		window, pr->seq, tv_sec_hi, tv_sec_lo, tv_nsec, refresh, flags);
+	bridge_window_feedbacks_presented(
+		pr->p->window, pr, tv_sec_hi, tv_sec_lo, tv_nsec, refresh, flags);
 	presented_destroy(pr);
-	bridge_window_frames_settle(window);
 }
 
 static void feedback_discarded(void *data, struct wp_presentation_feedback *feedback)
 {
-	/* the guest's frames learn nothing: their feedback is discarded at done */
 	struct presented *pr = data;
-	struct bridge_window *window = pr->p->window;
+	bridge_window_feedbacks_discarded(pr->p->window, pr);
 	presented_destroy(pr);
-	bridge_window_frames_settle(window);
 }
 
 static const struct wp_presentation_feedback_listener feedback_listener = {
@@ -294,22 +290,25 @@ static const struct wp_presentation_feedback_listener feedback_listener = {
 	.discarded = feedback_discarded,
 };
 
-/* Asks dom0 when this commit's content is shown, for the guest's frames. */
+/* Asks dom0 when the dom0 commit about to be made is shown, for the
+ * guest's feedbacks that wait for one. */
 static void request_feedback(struct bridge_presenter *p)
 {
 	struct wp_presentation *presentation = p->dom0->presentation;
-	if (!presentation || wl_list_empty(&p->window->frames)) {
+	if (!presentation || !bridge_window_feedbacks_unbound(p->window)) {
 		return;
 	}
 	struct presented *pr = calloc(1, sizeof(*pr));
 	if (!pr) {
-		return; /* no feedback is no error */
+		/* no answer from dom0 will come: say so now */
+		bridge_window_feedbacks_discard(p->window, p->window->commit_seq, false);
+		return;
 	}
 	pr->p = p;
-	pr->seq = p->window->commit_seq;
 	pr->feedback = wp_presentation_feedback(presentation, p->surface);
 	wp_presentation_feedback_add_listener(pr->feedback, &feedback_listener, pr);
 	wl_list_insert(p->feedbacks.prev, &pr->link);
+	bridge_window_feedbacks_bind(p->window, pr);
 }
 
 static void feedbacks_destroy(struct bridge_presenter *p)
@@ -317,23 +316,10 @@ static void feedbacks_destroy(struct bridge_presenter *p)
 	struct presented *pr, *tmp;
 	wl_list_for_each_safe(pr, tmp, &p->feedbacks, link)
 	{
+		/* the surface goes: dom0 will not answer */
+		bridge_window_feedbacks_discarded(p->window, pr);
 		presented_destroy(pr);
 	}
-}
-
-bool bridge_presenter_feedback_pending(struct bridge_presenter *p, uint32_t seq)
-{
-	if (!p) {
-		return false;
-	}
-	struct presented *pr;
-	wl_list_for_each(pr, &p->feedbacks, link)
-	{
-		if ((int32_t)(pr->seq - seq) >= 0) {
-			return true;
-		}
-	}
-	return false;
 }
 
 static void present(struct bridge_presenter *p)
@@ -402,6 +388,10 @@ void bridge_presenter_commit(struct bridge_presenter *p, bool attached,
 		return;
 	}
 	p->want_frame |= want_frame;
+	if (attached && buffer && p->have_queued) {
+		/* the queued content is replaced before it was shown */
+		bridge_window_feedbacks_discard(p->window, p->window->commit_seq - 1, false);
+	}
 	if (attached && !buffer) {
 		if (p->queued) {
 			wgb_buffer_send_release(p->queued->resource);
@@ -415,6 +405,7 @@ void bridge_presenter_commit(struct bridge_presenter *p, bool attached,
 	if (attached && p->hidden && !create_role(p)) {
 		/* a popup of a hidden parent stays hidden: nothing to read */
 		wgb_buffer_send_release(buffer->resource);
+		bridge_window_feedbacks_discard(p->window, p->window->commit_seq, true);
 		return;
 	}
 	if (attached) {
@@ -448,8 +439,16 @@ void bridge_presenter_commit(struct bridge_presenter *p, bool attached,
 	if (p->have_queued) {
 		present(p);
 	}
-	if (p->surface && p->configured && !p->have_queued && (p->want_frame || p->state_changed)) {
+	if (p->hidden) {
+		/* nothing of this window is shown until its next buffer */
+		bridge_window_feedbacks_discard(p->window, p->window->commit_seq, true);
+	}
+	/* a commit with no new content: its feedback is answered when dom0
+	 * shows the surface next, as wp_presentation does */
+	if (p->surface && p->configured && !p->have_queued &&
+		(p->want_frame || p->state_changed || bridge_window_feedbacks_unbound(p->window))) {
 		request_frame(p);
+		request_feedback(p);
 		wl_surface_commit(p->surface);
 		p->state_changed = false;
 	}
@@ -473,6 +472,7 @@ static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, u
 	} else {
 		/* an ack takes effect at the next commit */
 		request_frame(p);
+		request_feedback(p);
 		wl_surface_commit(p->surface);
 	}
 }
@@ -679,8 +679,8 @@ static bool create_role(struct bridge_presenter *p)
 static void hide(struct bridge_presenter *p)
 {
 	destroy_role(p);
-	/* no feedback comes any more: frames already due get their done */
-	bridge_window_frames_settle(p->window);
+	/* what was committed so far will not be shown */
+	bridge_window_feedbacks_discard(p->window, p->window->commit_seq, true);
 	free_slots(p);
 	p->hidden = true;
 }

@@ -27,9 +27,6 @@ void bridge_presenter_forget_buffer(struct bridge_presenter *presenter, struct b
 /* The window the dom0 surface SURFACE shows, if it is one of ours. */
 struct bridge_window *bridge_presenter_window_from_surface(
 	struct bridge_daemon *daemon, void *surface);
-/* dom0 has yet to say whether the content of commit SEQ (or a later one)
- * was shown: a frame of that commit waits for it before its done. */
-bool bridge_presenter_feedback_pending(struct bridge_presenter *presenter, uint32_t seq);
 int32_t bridge_presenter_get_border(struct bridge_presenter *presenter);
 void bridge_presenter_get_size(struct bridge_presenter *p, int32_t *width, int32_t *height);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <wayland-server.h>
 
+#include "dom0.h"
 #include "guest.h"
 #include "input.h"
 #include "pool.h"
@@ -54,6 +55,14 @@ static void window_destroy(struct wl_client *client, struct wl_resource *resourc
 			"window destroyed before its popups");
 		return;
 	}
+	/* the agent learns about the content it committed */
+	struct wl_resource *feedback, *tmp;
+	wl_resource_for_each_safe(feedback, tmp, &window->pending.feedbacks)
+	{
+		wgb_feedback_send_discarded(feedback);
+		wl_resource_destroy(feedback);
+	}
+	bridge_window_feedbacks_discard(window, window->commit_seq, true);
 	wl_resource_destroy(resource);
 }
 
@@ -178,33 +187,60 @@ static void window_damage(struct wl_client *client, struct wl_resource *resource
 	}
 }
 
-/* what a wgb_frame resource carries: the commit it came with */
-struct frame_state {
-	uint32_t seq;
-	bool presented;
-	bool done_due; /* dom0's frame came before its feedback: done waits */
-	uint32_t done_time;
-};
-
 static void frame_resource_destroy(struct wl_resource *resource)
 {
-	free(wl_resource_get_user_data(resource));
 	wl_list_remove(wl_resource_get_link(resource));
 }
 
 static void window_frame(struct wl_client *client, struct wl_resource *resource, uint32_t id)
 {
 	struct bridge_window *window = bridge_window_from_resource(resource);
-	struct frame_state *state = calloc(1, sizeof(*state));
-	struct wl_resource *frame =
-		state ? wl_resource_create(client, &wgb_frame_interface, 1, id) : NULL;
+	struct wl_resource *frame = wl_resource_create(client, &wgb_frame_interface, 1, id);
 	if (!frame) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(frame, NULL, NULL, frame_resource_destroy);
+	wl_list_insert(window->pending.frames.prev, wl_resource_get_link(frame));
+}
+
+/* what a wgb_feedback resource carries */
+struct feedback_state {
+	struct bridge_window *window;
+	uint32_t seq;                   /* the commit it applies to; 0 before it */
+	const void *presenter_feedback; /* dom0's feedback that answers it; NULL none yet */
+};
+
+static void feedback_resource_destroy(struct wl_resource *resource)
+{
+	struct feedback_state *state = wl_resource_get_user_data(resource);
+	state->window->nfeedbacks--;
+	free(state);
+	wl_list_remove(wl_resource_get_link(resource));
+}
+
+static void window_feedback(struct wl_client *client, struct wl_resource *resource, uint32_t id)
+{
+	struct bridge_window *window = bridge_window_from_resource(resource);
+	/* sanitize: each one costs memory until dom0 answers */
+	if (window->nfeedbacks >= window->guest->daemon->config.limits.max_feedbacks) {
+		bridge_guest_fail(window->guest, WGB_BRIDGE_ERROR_LIMIT,
+			"more than %u feedbacks outstanding on a window",
+			window->guest->daemon->config.limits.max_feedbacks);
+		return;
+	}
+	struct feedback_state *state = calloc(1, sizeof(*state));
+	struct wl_resource *feedback =
+		state ? wl_resource_create(client, &wgb_feedback_interface, 1, id) : NULL;
+	if (!feedback) {
 		free(state);
 		wl_client_post_no_memory(client);
 		return;
 	}
-	wl_resource_set_implementation(frame, NULL, state, frame_resource_destroy);
-	wl_list_insert(window->pending.frames.prev, wl_resource_get_link(frame));
+	state->window = window;
+	window->nfeedbacks++;
+	wl_resource_set_implementation(feedback, NULL, state, feedback_resource_destroy);
+	wl_list_insert(window->pending.feedbacks.prev, wl_resource_get_link(feedback));
 }
 
 static void window_ack_configure(
@@ -241,15 +277,21 @@ static void window_commit(struct wl_client *client, struct wl_resource *resource
 		window->pending.max_set = false;
 	}
 	bool want_frame = !wl_list_empty(&window->pending.frames);
-	window->commit_seq++;
-	struct wl_resource *frame;
-	wl_resource_for_each(frame, &window->pending.frames)
-	{
-		struct frame_state *state = wl_resource_get_user_data(frame);
-		state->seq = window->commit_seq;
-	}
 	wl_list_insert_list(window->frames.prev, &window->pending.frames);
 	wl_list_init(&window->pending.frames);
+	window->commit_seq++;
+	struct wl_resource *feedback;
+	wl_resource_for_each(feedback, &window->pending.feedbacks)
+	{
+		struct feedback_state *state = wl_resource_get_user_data(feedback);
+		state->seq = window->commit_seq;
+	}
+	wl_list_insert_list(window->feedbacks.prev, &window->pending.feedbacks);
+	wl_list_init(&window->pending.feedbacks);
+	if (!window->guest->daemon->dom0 || !window->guest->daemon->dom0->presentation) {
+		/* nobody will tell us: no wait for the agent either */
+		bridge_window_feedbacks_discard(window, window->commit_seq, true);
+	}
 
 	bridge_presenter_commit(presenter, window->pending.attached, window->pending.buffer,
 		&window->pending.damage, want_frame);
@@ -270,102 +312,89 @@ static const struct wgb_window_interface window_impl = {
 	.frame = window_frame,
 	.ack_configure = window_ack_configure,
 	.commit = window_commit,
+	.feedback = window_feedback,
 };
-
-/* How long a due frame waits for its presented: weston and wlroots send a
- * frame's done at repaint and its presented at the next vblank, up to a
- * refresh period later; and wlroots keeps the feedback of a surface it did
- * not sample (hidden) until that surface commits again, which the app does
- * only after its done. */
-#define PRESENTED_WAIT_MS 25
-/* After this many waits in a row in vain, dom0's compositor is taken not to
- * report presentation for this window (headless sway 1.7 never does):
- * done goes at once, until it reports one again. */
-#define PRESENTED_WAITS_IN_VAIN 3
-
-/* Done to the frames that are due; with FORCE also to those still waiting
- * for their presented. */
-static void settle(struct bridge_window *window, bool force)
-{
-	struct wl_resource *frame, *tmp;
-	wl_resource_for_each_safe(frame, tmp, &window->frames)
-	{
-		struct frame_state *state = wl_resource_get_user_data(frame);
-		if (state->done_due && (force || state->presented ||
-					       !bridge_presenter_feedback_pending(
-						       window->presenter, state->seq))) {
-			wgb_frame_send_done(frame, state->done_time);
-			wl_resource_destroy(frame);
-		}
-	}
-}
-
-static int handle_settle_timer(void *data)
-{
-	struct bridge_window *window = data;
-	wl_event_source_remove(window->settle_timer);
-	window->settle_timer = NULL;
-	window->presented_missed++;
-	settle(window, true);
-	return 0;
-}
 
 void bridge_window_frames_done(struct bridge_window *window, uint32_t time)
 {
-	/* presented must come first: done waits for it, a while */
-	bool wait = false;
-	struct wl_resource *frame;
-	wl_resource_for_each(frame, &window->frames)
+	/* at once: presentation feedback has its own object */
+	struct wl_resource *frame, *tmp;
+	wl_resource_for_each_safe(frame, tmp, &window->frames)
 	{
-		struct frame_state *state = wl_resource_get_user_data(frame);
-		state->done_due = true;
-		state->done_time = time;
-		wait |= window->presented_missed < PRESENTED_WAITS_IN_VAIN && !state->presented &&
-			bridge_presenter_feedback_pending(window->presenter, state->seq);
+		wgb_frame_send_done(frame, time);
+		wl_resource_destroy(frame);
 	}
-	if (wait && !window->settle_timer) {
-		window->settle_timer = wl_event_loop_add_timer(
-			window->guest->daemon->loop, handle_settle_timer, window);
-		if (window->settle_timer) {
-			wl_event_source_timer_update(window->settle_timer, PRESENTED_WAIT_MS);
+}
+
+bool bridge_window_feedbacks_unbound(struct bridge_window *window)
+{
+	struct wl_resource *feedback;
+	wl_resource_for_each(feedback, &window->feedbacks)
+	{
+		struct feedback_state *state = wl_resource_get_user_data(feedback);
+		if (!state->presenter_feedback) {
+			return true;
 		}
 	}
-	settle(window, !window->settle_timer);
+	return false;
 }
 
-void bridge_window_frames_settle(struct bridge_window *window)
+void bridge_window_feedbacks_bind(struct bridge_window *window, const void *presenter_feedback)
 {
-	settle(window, false);
-	bool due = false;
-	struct wl_resource *frame;
-	wl_resource_for_each(frame, &window->frames)
+	struct wl_resource *feedback;
+	wl_resource_for_each(feedback, &window->feedbacks)
 	{
-		struct frame_state *state = wl_resource_get_user_data(frame);
-		due |= state->done_due;
-	}
-	if (!due && window->settle_timer) {
-		wl_event_source_remove(window->settle_timer);
-		window->settle_timer = NULL;
-	}
-}
-
-void bridge_window_frames_presented(struct bridge_window *window, uint32_t seq, uint32_t tv_sec_hi,
-	uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t flags)
-{
-	window->presented_missed = 0; /* dom0 does report presentation */
-	struct wl_resource *frame;
-	wl_resource_for_each(frame, &window->frames)
-	{
-		struct frame_state *state = wl_resource_get_user_data(frame);
-		if (state->presented || (int32_t)(state->seq - seq) > 0) {
-			continue; /* told already, or content dom0 has not shown yet */
+		struct feedback_state *state = wl_resource_get_user_data(feedback);
+		if (!state->presenter_feedback) {
+			state->presenter_feedback = presenter_feedback;
 		}
-		state->presented = true;
-		wgb_frame_send_presented(frame, tv_sec_hi, tv_sec_lo, tv_nsec, refresh, flags);
 	}
 }
 
-static void destroy_frames(struct wl_list *frames)
+void bridge_window_feedbacks_presented(struct bridge_window *window, const void *presenter_feedback,
+	uint32_t tv_sec_hi, uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t flags)
+{
+	struct wl_resource *feedback, *tmp;
+	wl_resource_for_each_safe(feedback, tmp, &window->feedbacks)
+	{
+		struct feedback_state *state = wl_resource_get_user_data(feedback);
+		if (state->presenter_feedback == presenter_feedback) {
+			wgb_feedback_send_presented(
+				feedback, tv_sec_hi, tv_sec_lo, tv_nsec, refresh, flags);
+			wl_resource_destroy(feedback);
+		}
+	}
+}
+
+void bridge_window_feedbacks_discarded(struct bridge_window *window, const void *presenter_feedback)
+{
+	struct wl_resource *feedback, *tmp;
+	wl_resource_for_each_safe(feedback, tmp, &window->feedbacks)
+	{
+		struct feedback_state *state = wl_resource_get_user_data(feedback);
+		if (state->presenter_feedback == presenter_feedback) {
+			wgb_feedback_send_discarded(feedback);
+			wl_resource_destroy(feedback);
+		}
+	}
+}
+
+void bridge_window_feedbacks_discard(struct bridge_window *window, uint32_t up_to_seq, bool bound)
+{
+	struct wl_resource *feedback, *tmp;
+	wl_resource_for_each_safe(feedback, tmp, &window->feedbacks)
+	{
+		struct feedback_state *state = wl_resource_get_user_data(feedback);
+		if ((int32_t)(state->seq - up_to_seq) <= 0 &&
+			(bound || !state->presenter_feedback)) {
+			wgb_feedback_send_discarded(feedback);
+			wl_resource_destroy(feedback);
+		}
+	}
+}
+
+/* Frames and feedbacks: gone with no event (the link is going). */
+static void destroy_resources(struct wl_list *frames)
 {
 	struct wl_resource *frame, *tmp;
 	wl_resource_for_each_safe(frame, tmp, frames)
@@ -385,13 +414,13 @@ static void window_resource_destroy(struct wl_resource *resource)
 		wl_resource_destroy(popup->resource);
 	}
 	bridge_input_window_gone(daemon->dom0, window);
+	/* first: the presenter would answer them, and the link may be going */
+	destroy_resources(&window->pending.feedbacks);
+	destroy_resources(&window->feedbacks);
 	bridge_presenter_destroy(window->presenter);
-	if (window->settle_timer) {
-		wl_event_source_remove(window->settle_timer);
-	}
 	set_pending_buffer(window, NULL);
-	destroy_frames(&window->pending.frames);
-	destroy_frames(&window->frames);
+	destroy_resources(&window->pending.frames);
+	destroy_resources(&window->frames);
 	pixman_region32_fini(&window->pending.damage);
 	free(window->pending.title);
 	free(window->pending.app_id);
@@ -419,6 +448,8 @@ static struct bridge_window *window_create(
 	wl_list_init(&window->pending.buffer_destroy.link);
 	window->pending.buffer_destroy.notify = handle_pending_buffer_destroy;
 	wl_list_init(&window->frames);
+	wl_list_init(&window->pending.feedbacks);
+	wl_list_init(&window->feedbacks);
 	pixman_region32_init(&window->pending.damage);
 	window->resource = wl_resource_create(client, &wgb_window_interface, 1, id);
 	if (!window->resource) {

@@ -28,16 +28,17 @@ struct bridge_window {
 		struct wl_listener buffer_destroy;
 		pixman_region32_t damage;
 		uint32_t ndamage;
-		struct wl_list frames; /* wl_resource link */
+		struct wl_list frames;    /* wl_resource link */
+		struct wl_list feedbacks; /* wl_resource link */
 		char *title;
 		char *app_id;
 		bool min_set, max_set;
 		int32_t min_w, min_h, max_w, max_h;
 	} pending;
-	struct wl_list frames; /* committed, waiting for dom0's frame */
-	uint32_t commit_seq;   /* commits so far; a frame keeps the one it came with */
-	struct wl_event_source *settle_timer; /* due frames wait for presented */
-	int presented_missed;                 /* waits for presented in a row that timed out */
+	struct wl_list frames;    /* committed, waiting for dom0's frame */
+	struct wl_list feedbacks; /* committed, waiting for dom0's presentation, oldest first */
+	uint32_t nfeedbacks;      /* wgb_feedbacks not yet answered, pending or committed */
+	uint32_t commit_seq;      /* commits so far; a feedback keeps the one it applies to */
 	struct bridge_presenter *presenter;
 };
 
@@ -46,14 +47,22 @@ void bridge_window_create_popup(struct bridge_guest *guest, uint32_t id, struct 
 	int32_t untrusted_x, int32_t untrusted_y, int32_t untrusted_width,
 	int32_t untrusted_height);
 struct bridge_window *bridge_window_from_resource(struct wl_resource *resource);
-/* dom0 asked for the next frame: done to the frames committed so far; a
- * frame whose presentation feedback is still coming gets it first. */
+/* dom0 asked for the next frame: done to the frames committed so far, at
+ * once. */
 void bridge_window_frames_done(struct bridge_window *window, uint32_t time);
-/* A feedback ended: done to the frames that were due and wait no more. */
-void bridge_window_frames_settle(struct bridge_window *window);
-/* dom0 showed the content of commit SEQ: presented to the frames committed
- * with it or before, once each. tv_sec is split as in wgb_frame.presented. */
-void bridge_window_frames_presented(struct bridge_window *window, uint32_t seq, uint32_t tv_sec_hi,
-	uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t flags);
+/* Some committed feedback waits for a dom0 commit to ask presentation of. */
+bool bridge_window_feedbacks_unbound(struct bridge_window *window);
+/* The presenter asked dom0 for PRESENTER_FEEDBACK on the commit that shows
+ * the content committed so far: it answers the feedbacks not bound yet. */
+void bridge_window_feedbacks_bind(struct bridge_window *window, const void *presenter_feedback);
+/* dom0 answered PRESENTER_FEEDBACK: so are the feedbacks bound to it. */
+void bridge_window_feedbacks_presented(struct bridge_window *window, const void *presenter_feedback,
+	uint32_t tv_sec_hi, uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t flags);
+void bridge_window_feedbacks_discarded(
+	struct bridge_window *window, const void *presenter_feedback);
+/* Content that will never be shown: discarded to the committed feedbacks
+ * of commits up to UP_TO_SEQ not bound yet, and with BOUND to the bound
+ * ones too. */
+void bridge_window_feedbacks_discard(struct bridge_window *window, uint32_t up_to_seq, bool bound);
 
 #endif

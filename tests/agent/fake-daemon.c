@@ -47,6 +47,7 @@ struct fake_buffer {
 	struct wl_list held_link; /* fake_daemon::held */
 };
 
+/* a wgb_frame or a wgb_feedback */
 struct fake_frame {
 	struct wl_resource *resource;
 	struct wl_list link;
@@ -340,6 +341,14 @@ static void window_destroy(struct wl_client *client, struct wl_resource *resourc
 			return;
 		}
 	}
+	/* as the daemon: what the agent committed was not shown */
+	struct fake_frame *feedback, *tmp;
+	wl_list_for_each_safe(feedback, tmp, &window->feedbacks, link)
+	{
+		wgb_feedback_send_discarded(feedback->resource);
+		wl_resource_destroy(feedback->resource);
+		window->daemon->stats.feedbacks_discarded++;
+	}
 	wl_resource_destroy(resource);
 }
 
@@ -399,22 +408,38 @@ static void window_damage(struct wl_client *client, struct wl_resource *resource
 	window->ndamage++;
 }
 
-static void window_frame(struct wl_client *client, struct wl_resource *resource, uint32_t id)
+/* A wgb_frame or wgb_feedback, pending until the window's commit. */
+static void add_callback(struct wl_client *client, const struct wl_interface *interface,
+	uint32_t id, struct wl_list *pending)
 {
-	struct fake_window *window = wl_resource_get_user_data(resource);
 	struct fake_frame *frame = calloc(1, sizeof(*frame));
-	if (!frame) {
-		wl_client_post_no_memory(client);
-		return;
+	if (frame) {
+		frame->resource = wl_resource_create(client, interface, 1, id);
 	}
-	frame->resource = wl_resource_create(client, &wgb_frame_interface, 1, id);
-	if (!frame->resource) {
+	if (!frame || !frame->resource) {
 		free(frame);
 		wl_client_post_no_memory(client);
 		return;
 	}
-	wl_list_insert(window->pending_frames.prev, &frame->link);
+	wl_list_insert(pending->prev, &frame->link);
 	wl_resource_set_implementation(frame->resource, NULL, frame, frame_resource_destroy);
+}
+
+static void window_frame(struct wl_client *client, struct wl_resource *resource, uint32_t id)
+{
+	struct fake_window *window = wl_resource_get_user_data(resource);
+	add_callback(client, &wgb_frame_interface, id, &window->pending_frames);
+}
+
+static void window_feedback(struct wl_client *client, struct wl_resource *resource, uint32_t id)
+{
+	struct fake_window *window = wl_resource_get_user_data(resource);
+	/* the least the protocol lets every daemon keep */
+	if (wl_list_length(&window->feedbacks) + wl_list_length(&window->pending_feedbacks) >= 16) {
+		post_error(resource, WGB_BRIDGE_ERROR_LIMIT, "more than 16 feedbacks outstanding");
+		return;
+	}
+	add_callback(client, &wgb_feedback_interface, id, &window->pending_feedbacks);
 }
 
 static void window_ack_configure(
@@ -508,6 +533,8 @@ static void window_commit(struct wl_client *client, struct wl_resource *resource
 	window->damage_overflow = false;
 	wl_list_insert_list(window->frames.prev, &window->pending_frames);
 	wl_list_init(&window->pending_frames);
+	wl_list_insert_list(window->feedbacks.prev, &window->pending_feedbacks);
+	wl_list_init(&window->pending_feedbacks);
 }
 
 static const struct wgb_window_interface window_impl = {
@@ -521,6 +548,7 @@ static const struct wgb_window_interface window_impl = {
 	.frame = window_frame,
 	.ack_configure = window_ack_configure,
 	.commit = window_commit,
+	.feedback = window_feedback,
 };
 
 static void window_resource_destroy(struct wl_resource *resource)
@@ -532,6 +560,14 @@ static void window_resource_destroy(struct wl_resource *resource)
 		wl_resource_destroy(frame->resource);
 	}
 	wl_list_for_each_safe(frame, tmp, &window->pending_frames, link)
+	{
+		wl_resource_destroy(frame->resource);
+	}
+	wl_list_for_each_safe(frame, tmp, &window->feedbacks, link)
+	{
+		wl_resource_destroy(frame->resource);
+	}
+	wl_list_for_each_safe(frame, tmp, &window->pending_feedbacks, link)
 	{
 		wl_resource_destroy(frame->resource);
 	}
@@ -570,6 +606,8 @@ static struct fake_window *window_create(struct wl_client *client, struct fake_d
 	window->id = ++daemon->next_window_id;
 	wl_list_init(&window->frames);
 	wl_list_init(&window->pending_frames);
+	wl_list_init(&window->feedbacks);
+	wl_list_init(&window->pending_feedbacks);
 	wl_list_insert(daemon->windows.prev, &window->link);
 	daemon->stats.windows++;
 	daemon->stats.windows_created++;
@@ -773,18 +811,31 @@ static int handle_frame_timer(void *data)
 	struct fake_window *window;
 	wl_list_for_each(window, &daemon->windows, link)
 	{
+		struct fake_frame *frame, *tmp;
 		if (window->hidden) {
+			/* nothing of it is shown */
+			wl_list_for_each_safe(frame, tmp, &window->feedbacks, link)
+			{
+				wgb_feedback_send_discarded(frame->resource);
+				wl_resource_destroy(frame->resource);
+				daemon->stats.feedbacks_discarded++;
+			}
 			continue;
 		}
-		struct fake_frame *frame, *tmp;
 		wl_list_for_each_safe(frame, tmp, &window->frames, link)
 		{
-			wgb_frame_send_presented(frame->resource,
-				(uint32_t)((uint64_t)ts.tv_sec >> 32), (uint32_t)ts.tv_sec,
-				(uint32_t)ts.tv_nsec, 16666666, 0);
 			wgb_frame_send_done(frame->resource, ms);
 			wl_resource_destroy(frame->resource);
 			daemon->stats.frames_done++;
+		}
+		/* presented after done, as weston and wlroots hosts do */
+		wl_list_for_each_safe(frame, tmp, &window->feedbacks, link)
+		{
+			wgb_feedback_send_presented(frame->resource,
+				(uint32_t)((uint64_t)ts.tv_sec >> 32), (uint32_t)ts.tv_sec,
+				(uint32_t)ts.tv_nsec, 16666666, 0);
+			wl_resource_destroy(frame->resource);
+			daemon->stats.feedbacks_presented++;
 		}
 	}
 	wl_event_source_timer_update(daemon->frame_timer, daemon->config.frame_interval_ms);

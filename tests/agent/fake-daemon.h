@@ -43,7 +43,8 @@ struct fake_window {
 	bool pending_attach;
 	int64_t pending_damage_area;
 	int pending_rects;
-	struct wl_list pending_frames; /* fake_frame::link */
+	struct wl_list pending_frames;    /* fake_frame::link */
+	struct wl_list pending_feedbacks; /* fake_frame::link, wgb_feedbacks */
 	struct {
 		int32_t x, y, w, h;
 	} damage[64];
@@ -51,9 +52,10 @@ struct fake_window {
 	bool damage_overflow;
 
 	/* current */
-	int width, height;     /* of the image; 0 before the first buffer */
-	uint32_t *image;       /* argb8888, copy of what the agent committed */
-	struct wl_list frames; /* fake_frame::link */
+	int width, height;        /* of the image; 0 before the first buffer */
+	uint32_t *image;          /* argb8888, copy of what the agent committed */
+	struct wl_list frames;    /* fake_frame::link */
+	struct wl_list feedbacks; /* fake_frame::link, committed wgb_feedbacks */
 	uint64_t commits, buffer_commits;
 	int64_t damage_area; /* pixels of damage received, summed */
 	int64_t damage_rects;
@@ -68,6 +70,7 @@ struct fake_stats {
 	int64_t pages_mapped, max_pages_mapped, pages_mapped_total;
 	int64_t buffers_committed, releases_sent;
 	int64_t frames_done;
+	int64_t feedbacks_presented, feedbacks_discarded;
 	int64_t violations; /* a held buffer changed before its release */
 	int64_t protocol_errors;
 	int64_t links;

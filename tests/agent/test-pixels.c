@@ -67,6 +67,8 @@ int main(void)
 	CHECK_EQ(top->height, PATTERN_H);
 	CHECK(strcmp(top->title, "pattern: done") == 0);
 	CHECK(strcmp(top->app_id, "agent-test-client") == 0);
+	/* the client's feedback rode on wgb_feedback, answered after done */
+	CHECK(fake_daemon_get_stats(daemon)->feedbacks_presented >= 1);
 
 	CHECK(popup->parent == top);
 	CHECK_EQ(popup->popup_x, PATTERN_POPUP_X);

@@ -461,17 +461,40 @@ static void frame_done(void *data, struct wgb_frame *frame, uint32_t time)
 	wgb_frame_destroy(frame);
 }
 
-static void frame_presented(void *data, struct wgb_frame *frame, uint32_t tv_sec_hi,
+static const struct wgb_frame_listener frame_listener = {
+	.done = frame_done,
+};
+
+/* a wgb_feedback of one show: the frames done by then */
+struct show_feedback {
+	struct agent_window *window;
+	int frames_done_at_commit;
+};
+
+static void feedback_presented(void *data, struct wgb_feedback *feedback, uint32_t tv_sec_hi,
 	uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t flags)
 {
-	struct agent_window *window = data;
-	/* done destroys the frame: presented can only come before it */
-	window->frames_presented += tv_sec_hi != 0 || tv_sec_lo != 0 || tv_nsec != 0;
+	struct show_feedback *sf = data;
+	struct agent_window *window = sf->window;
+	window->feedbacks_presented += tv_sec_hi != 0 || tv_sec_lo != 0 || tv_nsec != 0;
+	/* this commit's frame was done before: done did not wait for this */
+	window->presented_after_done += window->frames_done > sf->frames_done_at_commit;
+	window->feedbacks_answered++;
+	wgb_feedback_destroy(feedback);
+	free(sf);
 }
 
-static const struct wgb_frame_listener frame_listener = {
-	.presented = frame_presented,
-	.done = frame_done,
+static void feedback_discarded(void *data, struct wgb_feedback *feedback)
+{
+	struct show_feedback *sf = data;
+	sf->window->feedbacks_answered++;
+	wgb_feedback_destroy(feedback);
+	free(sf);
+}
+
+static const struct wgb_feedback_listener feedback_listener = {
+	.presented = feedback_presented,
+	.discarded = feedback_discarded,
 };
 
 void agent_window_show(struct agent *agent, struct agent_window *window,
@@ -487,6 +510,15 @@ void agent_window_show(struct agent *agent, struct agent_window *window,
 	}
 	struct wgb_frame *frame = wgb_window_frame(window->window);
 	wgb_frame_add_listener(frame, &frame_listener, window);
+	if (agent->capabilities & WGB_BRIDGE_CAPABILITY_PRESENTATION) {
+		struct show_feedback *sf = calloc(1, sizeof(*sf));
+		CHECK(sf);
+		sf->window = window;
+		sf->frames_done_at_commit = frames;
+		struct wgb_feedback *feedback = wgb_window_feedback(window->window);
+		wgb_feedback_add_listener(feedback, &feedback_listener, sf);
+		window->feedbacks_asked++;
+	}
 	wgb_window_commit(window->window);
 	agent_wait_count(agent, &buffer->releases, releases + 1, "buffer release");
 	agent_wait_count(agent, &window->frames_done, frames + 1, "frame done");

@@ -58,7 +58,10 @@ struct agent_window {
 	bool configured;
 	int32_t width, height;
 	int frames_done;
-	int frames_presented; /* presented events that came before their done */
+	/* wgb_feedbacks of agent_window_show: asked, answered either way,
+	 * presented, and presented after the frame of their commit was done */
+	int feedbacks_asked, feedbacks_answered;
+	int feedbacks_presented, presented_after_done;
 	bool popup_done;
 	bool closed;
 	uint32_t states_seen; /* 1 << wgb_window.state, over all configures */
@@ -100,8 +103,8 @@ void agent_popup_init(struct agent *agent, struct agent_window *popup, struct ag
 void agent_buffer_init(struct agent_pool *pool, struct agent_buffer *buffer, uint32_t offset,
 	int32_t width, int32_t height);
 void agent_buffer_fill(struct agent_buffer *buffer, uint32_t (*pattern)(int x, int y));
-/* attach + damage (x, y, w, h; w < 0: whole) + frame + commit; waits for
- * the frame. */
+/* attach + damage (x, y, w, h; w < 0: whole) + frame (+ feedback with
+ * the capability presentation) + commit; waits for the frame. */
 void agent_window_show(struct agent *agent, struct agent_window *window,
 	struct agent_buffer *buffer, int32_t x, int32_t y, int32_t w, int32_t h);
 

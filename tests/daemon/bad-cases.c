@@ -379,6 +379,15 @@ static void bad_message_rate(struct agent *a, struct agent_pool *probe)
 	}
 }
 
+static void bad_feedback_limit(struct agent *a, struct agent_pool *probe)
+{
+	/* run with max_feedbacks = 16: one more than the daemon keeps */
+	struct wgb_window *window = wgb_bridge_create_toplevel(a->bridge);
+	for (int i = 0; i < 17; i++) {
+		wgb_window_feedback(window);
+	}
+}
+
 static const struct bad_case bad_cases[] = {
 	{"no-hello", WGB_BRIDGE_ERROR_BAD_VERSION, true, bad_no_hello},
 	{"hello-twice", WGB_BRIDGE_ERROR_BAD_VERSION, false, bad_hello_twice},
@@ -422,6 +431,7 @@ static const struct bad_case bad_cases[] = {
 	{"cursor-hotspot", WGB_BRIDGE_ERROR_BAD_VALUE, false, bad_cursor_hotspot},
 	{"message-rate", WGB_BRIDGE_ERROR_LIMIT, false, bad_message_rate},
 	{"shm-budget", WGB_BRIDGE_ERROR_LIMIT, false, bad_shm_budget},
+	{"feedback-limit", WGB_BRIDGE_ERROR_LIMIT, false, bad_feedback_limit},
 };
 
 static void run_bad_case(struct agent *a, const struct bad_case *c)

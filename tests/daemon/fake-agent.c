@@ -209,11 +209,16 @@ static void scenario_present(struct agent *a)
 	agent_buffer_fill(&back, pattern_b);
 	agent_window_show(a, &window, &back, r.x, r.y, r.w, r.h);
 	/* both offer presentation-time; weston presents a frame of a shown
-	 * window a refresh after its done, and the daemon sends presented
-	 * first (headless sway 1.7 was seen to present none of these) */
+	 * window a refresh after its done: done must not wait for it, and
+	 * presented comes on its own wgb_feedback (headless sway 1.7 was
+	 * seen to present none of these, so nothing is waited for there) */
 	CHECK(a->capabilities & WGB_BRIDGE_CAPABILITY_PRESENTATION);
+	CHECK_EQ(window.feedbacks_asked, 2);
 	if (strcmp(opts.compositor, "weston") == 0) {
-		CHECK(window.frames_presented >= 1);
+		agent_wait_count(
+			a, &window.feedbacks_answered, window.feedbacks_asked, "feedback answers");
+		CHECK(window.feedbacks_presented >= 1);
+		CHECK(window.presented_after_done >= 1);
 	}
 	/* The compositor repaints only what is damaged: cover the window
 	 * with a popup and take it away again, so that the next screenshot
