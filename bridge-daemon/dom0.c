@@ -85,6 +85,16 @@ static void output_destroy(struct bridge_output *output)
 	free(output);
 }
 
+static void presentation_clock_id(void *data, struct wp_presentation *presentation, uint32_t clk_id)
+{
+	struct bridge_dom0 *dom0 = data;
+	dom0->presentation_clock = (clockid_t)clk_id;
+}
+
+static const struct wp_presentation_listener presentation_listener = {
+	.clock_id = presentation_clock_id,
+};
+
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
 	const char *interface, uint32_t version)
 {
@@ -102,6 +112,7 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
 		dom0->presentation =
 			wl_registry_bind(registry, name, &wp_presentation_interface, 1);
+		wp_presentation_add_listener(dom0->presentation, &presentation_listener, dom0);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 && !dom0->seat && version >= 5) {
 		dom0->seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
 		bridge_input_seat_bound(dom0);
@@ -157,6 +168,7 @@ struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon, bool repor
 		return NULL;
 	}
 	dom0->daemon = daemon;
+	dom0->presentation_clock = CLOCK_MONOTONIC;
 	wl_list_init(&dom0->outputs);
 	wl_array_init(&dom0->pressed_keys);
 	dom0->display = wl_display_connect(NULL);

@@ -5,6 +5,7 @@
 #ifndef BRIDGE_DOM0_H
 #define BRIDGE_DOM0_H
 
+#include <time.h>
 #include <wayland-client.h>
 
 #include "daemon.h"
@@ -40,6 +41,7 @@ struct bridge_dom0 {
 	struct xdg_wm_base *wm_base;
 	struct zxdg_decoration_manager_v1 *decoration_manager;
 	struct wp_presentation *presentation; /* NULL: the compositor offers none */
+	clockid_t presentation_clock;         /* its clock_id; CLOCK_MONOTONIC until told */
 	struct wl_list outputs;               /* bridge_output::link */
 	struct wl_event_source *source;
 	bool read_prepared;

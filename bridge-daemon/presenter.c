@@ -267,11 +267,39 @@ static void feedback_sync_output(
 {
 }
 
+static int64_t timespec_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+/* dom0's compositor may stamp with another clock than CLOCK_MONOTONIC
+ * (weston: CLOCK_MONOTONIC_RAW); the link speaks CLOCK_MONOTONIC, so move
+ * the time by the two clocks' difference now. */
+static void time_to_monotonic(
+	clockid_t clock, uint32_t *tv_sec_hi, uint32_t *tv_sec_lo, uint32_t *tv_nsec)
+{
+	struct timespec mono, other;
+	if (clock == CLOCK_MONOTONIC || clock_gettime(clock, &other) != 0 ||
+		clock_gettime(CLOCK_MONOTONIC, &mono) != 0) {
+		return;
+	}
+	int64_t sec = (int64_t)((uint64_t)*tv_sec_hi << 32 | *tv_sec_lo);
+	int64_t ns = sec * 1000000000 + *tv_nsec + timespec_ns(&mono) - timespec_ns(&other);
+	if (ns < 0) {
+		ns = 0;
+	}
+	uint64_t out_sec = (uint64_t)(ns / 1000000000);
+	*tv_sec_hi = (uint32_t)(out_sec >> 32);
+	*tv_sec_lo = (uint32_t)out_sec;
+	*tv_nsec = (uint32_t)(ns % 1000000000);
+}
+
 static void feedback_presented(void *data, struct wp_presentation_feedback *feedback,
 	uint32_t tv_sec_hi, uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t seq_hi,
 	uint32_t seq_lo, uint32_t flags)
 {
 	struct presented *pr = data;
+	time_to_monotonic(pr->p->dom0->presentation_clock, &tv_sec_hi, &tv_sec_lo, &tv_nsec);
 	bridge_window_feedbacks_presented(
 		pr->p->window, pr, tv_sec_hi, tv_sec_lo, tv_nsec, refresh, flags);
 	presented_destroy(pr);
