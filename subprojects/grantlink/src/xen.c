@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -68,6 +69,9 @@ struct xen_link {
 	xenevtchn_handle *evtchn; /* the notify channel */
 	evtchn_port_t notify_port;
 	int epoll_fd;
+	/* makes epoll_fd readable once more: the vchan's own event may have
+	 * been consumed before the user watched epoll_fd (see link_kick) */
+	int kick_fd;
 	char *notify_key; /* server: the xenstore key it published */
 	bool want_writable;
 	bool hangup;
@@ -213,7 +217,26 @@ static bool link_watch(struct xen_link *link)
 		return false;
 	}
 	ev.data.u32 = 1;
-	return epoll_ctl(link->epoll_fd, EPOLL_CTL_ADD, xenevtchn_fd(link->evtchn), &ev) == 0;
+	if (epoll_ctl(link->epoll_fd, EPOLL_CTL_ADD, xenevtchn_fd(link->evtchn), &ev) < 0) {
+		return false;
+	}
+	link->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ev.data.u32 = 2;
+	return link->kick_fd >= 0 &&
+	       epoll_ctl(link->epoll_fd, EPOLL_CTL_ADD, link->kick_fd, &ev) == 0;
+}
+
+/* A link handed to the user may already hold data whose event is gone:
+ * the client's first message can arrive with the very event that told
+ * accept the client is there, and nothing would wake the user for it. A
+ * kick makes the link's fd readable, so the first dispatch looks at the
+ * ring. */
+static void link_kick(struct xen_link *link)
+{
+	uint64_t one = 1;
+	if (write(link->kick_fd, &one, sizeof(one)) < 0) {
+		/* the counter is already non-zero: the fd is readable */
+	}
 }
 
 static void xen_link_free(struct xen_link *link)
@@ -221,6 +244,9 @@ static void xen_link_free(struct xen_link *link)
 	struct xen_domain *domain = xen_domain(link->base.domain);
 	if (link->epoll_fd >= 0) {
 		close(link->epoll_fd);
+	}
+	if (link->kick_fd >= 0) {
+		close(link->kick_fd);
 	}
 	if (link->vchan) {
 		libxenvchan_close(link->vchan);
@@ -244,6 +270,7 @@ static struct xen_link *link_alloc(
 	}
 	gl_link_init(&link->base, domain, config);
 	link->epoll_fd = -1;
+	link->kick_fd = -1;
 	link->evtchn = xenevtchn_open(NULL, 0);
 	if (!link->evtchn) {
 		gl_err_errno("cannot open event channels");
@@ -350,6 +377,7 @@ static struct grantlink *xen_listener_accept(struct grantlink_listener *base)
 		return NULL;
 	}
 	listener->link = NULL;
+	link_kick(link);
 	return &link->base;
 }
 
@@ -413,6 +441,7 @@ static struct grantlink *xen_connect(
 	if (!link_watch(link)) {
 		goto out;
 	}
+	link_kick(link);
 	free(dir);
 	free(key);
 	free(value);
@@ -449,11 +478,16 @@ static uint32_t xen_link_dispatch(struct grantlink *base)
 {
 	struct xen_link *link = xen_link(base);
 	uint32_t events = 0;
-	struct epoll_event evs[2];
-	int n = epoll_wait(link->epoll_fd, evs, 2, 0);
+	struct epoll_event evs[3];
+	int n = epoll_wait(link->epoll_fd, evs, 3, 0);
 	for (int i = 0; i < n; i++) {
 		if (evs[i].data.u32 == 0) {
 			libxenvchan_wait(link->vchan);
+		} else if (evs[i].data.u32 == 2) {
+			uint64_t count;
+			if (read(link->kick_fd, &count, sizeof(count)) < 0) {
+				/* nothing to clear */
+			}
 		} else {
 			xenevtchn_port_or_error_t port = xenevtchn_pending(link->evtchn);
 			if (port >= 0) {
