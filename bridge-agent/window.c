@@ -529,11 +529,14 @@ static void flush(struct bridge_window *window)
 		}
 		struct bridge_buffer *buffer = bridge_pool_get_free(window->pool, window->front);
 		if (buffer) {
-			bridge_compose(root_surface(window), &geo, buffer->image, &buffer->stale);
+			bool opaque = bridge_compose_is_opaque(root_surface(window), &geo);
+			bridge_buffer_set_opaque(buffer, opaque);
+			pixman_image_t *image = opaque ? buffer->opaque_image : buffer->image;
+			bridge_compose(root_surface(window), &geo, image, &buffer->stale);
 			/* the app's buffers go back now, not at its next commit */
-			bridge_compose_release(
-				root_surface(window), &geo, buffer->image, &buffer->pins);
-			wgb_window_attach(window->proxy, buffer->proxy);
+			bridge_compose_release(root_surface(window), &geo, image, &buffer->pins);
+			wgb_window_attach(
+				window->proxy, opaque ? buffer->opaque_proxy : buffer->proxy);
 			pixman_region32_intersect_rect(&window->damage, &window->damage, 0, 0,
 				(unsigned)geo.width, (unsigned)geo.height);
 			int n;
