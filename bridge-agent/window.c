@@ -19,6 +19,12 @@
  * moved subsurface, or a whole window after the daemon restarted. A
  * buffer that could not be composed yet (no grant buffer free) goes back,
  * copied, at the latest before the app's next frame callback.
+ *
+ * Format: a window whose every pixel an opaque surface covers (an
+ * XRGB8888 buffer or a declared opaque region) is composed into the
+ * buffer's x8r8g8b8 view and sent as xrgb8888, so that an XRGB8888 app's
+ * pixels are copied with a blt rather than converted one by one; anything
+ * else as argb8888.
  */
 #include <stdlib.h>
 #include <string.h>
