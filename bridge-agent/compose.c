@@ -249,16 +249,57 @@ static bool kept_in_place(struct tree *tree, int i, const struct wlr_box *geo)
 	return !any_overlaps(tree, 0, i, &rect);
 }
 
+bool bridge_compose_is_opaque(struct wlr_surface *root, const struct wlr_box *geo)
+{
+	struct tree *tree = collect_tree(root, geo);
+	if (tree->overflow || geo->width <= 0 || geo->height <= 0) {
+		return false;
+	}
+	/* opaque: a surface with an xrgb8888 buffer, or what its client
+	 * declared, within its size */
+	pixman_region32_t covered, opaque;
+	pixman_region32_init(&covered);
+	pixman_region32_init(&opaque);
+	for (int i = 0; i < tree->n; i++) {
+		struct placed_surface *p = &tree->items[i];
+		struct wlr_surface *surface = p->surface;
+		struct wlr_texture *texture = wlr_surface_get_texture(surface);
+		if (!texture) {
+			continue; /* not drawn */
+		}
+		if (wlr_texture_is_opaque(texture)) {
+			pixman_region32_fini(&opaque);
+			pixman_region32_init_rect(&opaque, 0, 0, (unsigned)surface->current.width,
+				(unsigned)surface->current.height);
+		} else {
+			pixman_region32_copy(&opaque, &surface->opaque_region);
+		}
+		pixman_region32_translate(&opaque, p->x, p->y);
+		pixman_region32_intersect_rect(&opaque, &opaque, p->x, p->y,
+			(unsigned)surface->current.width, (unsigned)surface->current.height);
+		pixman_region32_union(&covered, &covered, &opaque);
+	}
+	pixman_box32_t window = {0, 0, geo->width, geo->height};
+	bool all = pixman_region32_contains_rectangle(&covered, &window) == PIXMAN_REGION_IN;
+	pixman_region32_fini(&opaque);
+	pixman_region32_fini(&covered);
+	return all;
+}
+
 void bridge_compose_release(struct wlr_surface *root, const struct wlr_box *geo,
 	pixman_image_t *dst, struct wl_list *pins)
 {
+	/* an x8r8g8b8 DST does not keep alpha: only opaque textures may
+	 * keep their pixels there */
+	bool dst_has_alpha = PIXMAN_FORMAT_A(pixman_image_get_format(dst)) > 0;
 	struct tree *tree = collect_tree(root, geo);
 	for (int i = 0; i < tree->n; i++) {
 		struct wlr_texture *texture = wlr_surface_get_texture(tree->items[i].surface);
 		if (!texture) {
 			continue;
 		}
-		if (!tree->overflow && kept_in_place(tree, i, geo)) {
+		if (!tree->overflow && (dst_has_alpha || wlr_texture_is_opaque(texture)) &&
+			kept_in_place(tree, i, geo)) {
 			/* no copy: from now on the pixels are those in DST */
 			bridge_texture_release(
 				texture, dst, tree->items[i].x, tree->items[i].y, pins);

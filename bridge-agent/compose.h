@@ -6,6 +6,7 @@
 #define BRIDGE_AGENT_COMPOSE_H
 
 #include <pixman.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <wlr/util/box.h>
 
@@ -17,6 +18,12 @@ struct wlr_surface;
  * surface coordinates. Pixels not covered by the tree become transparent. */
 void bridge_compose(struct wlr_surface *root, const struct wlr_box *geo, pixman_image_t *dst,
 	pixman_region32_t *clip);
+
+/* Whether every pixel of the window is covered by an opaque surface of the
+ * tree (an xrgb8888 buffer, or a declared opaque region): then translucent
+ * surfaces above blend over opaque ones only, and the window may be composed
+ * into an x8r8g8b8 buffer, where an opaque surface is a plain copy. */
+bool bridge_compose_is_opaque(struct wlr_surface *root, const struct wlr_box *geo);
 
 /* After DST (a window buffer pinned by PINS) was composed up to date: every
  * surface of the tree gives its client's buffer back, its pixels kept in

@@ -37,13 +37,19 @@ static void pool_handle_mapped(void *data, struct wgb_pool *proxy)
 	}
 	for (int i = 0; i < pool->nbuffers; i++) {
 		struct bridge_buffer *buffer = &pool->buffers[i];
-		buffer->proxy = wgb_pool_create_buffer(proxy, (uint32_t)(i * pool->buffer_size),
-			pool->width, pool->height, pool->stride, WL_SHM_FORMAT_ARGB8888);
-		if (!buffer->proxy) {
+		uint32_t offset = (uint32_t)(i * pool->buffer_size);
+		buffer->proxy = wgb_pool_create_buffer(proxy, offset, pool->width, pool->height,
+			pool->stride, WL_SHM_FORMAT_ARGB8888);
+		buffer->opaque_proxy = wgb_pool_create_buffer(proxy, offset, pool->width,
+			pool->height, pool->stride, WL_SHM_FORMAT_XRGB8888);
+		if (!buffer->proxy || !buffer->opaque_proxy) {
 			bridge_link_schedule_lost(pool->link, "out of memory");
 			return;
 		}
+		/* either is released only after it was attached: either frees
+		 * the pages */
 		wgb_buffer_add_listener(buffer->proxy, &buffer_listener, buffer);
+		wgb_buffer_add_listener(buffer->opaque_proxy, &buffer_listener, buffer);
 	}
 	pool->mapped = true;
 	wl_signal_emit(&pool->events.ready, pool);
@@ -53,6 +59,7 @@ static void pool_free(struct bridge_pool *pool)
 {
 	for (int i = 0; i < pool->nbuffers; i++) {
 		pixman_image_unref(pool->buffers[i].image);
+		pixman_image_unref(pool->buffers[i].opaque_image);
 		pixman_region32_fini(&pool->buffers[i].stale);
 	}
 	wl_list_remove(&pool->link_node);
@@ -134,9 +141,12 @@ struct bridge_pool *bridge_pool_create(
 		buffer->pool = pool;
 		wl_list_init(&buffer->pins);
 		pixman_region32_init_rect(&buffer->stale, 0, 0, (unsigned)width, (unsigned)height);
-		buffer->image = pixman_image_create_bits_no_clear(PIXMAN_a8r8g8b8, width, height,
-			(uint32_t *)(data + (size_t)i * span), (int)stride);
-		if (!buffer->image) {
+		uint32_t *bits = (uint32_t *)(data + (size_t)i * span);
+		buffer->image = pixman_image_create_bits_no_clear(
+			PIXMAN_a8r8g8b8, width, height, bits, (int)stride);
+		buffer->opaque_image = pixman_image_create_bits_no_clear(
+			PIXMAN_x8r8g8b8, width, height, bits, (int)stride);
+		if (!buffer->image || !buffer->opaque_image) {
 			goto out_images;
 		}
 	}
@@ -170,6 +180,9 @@ out_images:
 		if (pool->buffers[i].image) {
 			pixman_image_unref(pool->buffers[i].image);
 		}
+		if (pool->buffers[i].opaque_image) {
+			pixman_image_unref(pool->buffers[i].opaque_image);
+		}
 		pixman_region32_fini(&pool->buffers[i].stale);
 	}
 out_share:
@@ -192,9 +205,14 @@ static void unpin_all(struct bridge_pool *pool)
 static void destroy_buffer_proxies(struct bridge_pool *pool)
 {
 	for (int i = 0; i < pool->nbuffers; i++) {
-		if (pool->buffers[i].proxy) {
-			wgb_buffer_destroy(pool->buffers[i].proxy);
-			pool->buffers[i].proxy = NULL;
+		struct bridge_buffer *buffer = &pool->buffers[i];
+		if (buffer->proxy) {
+			wgb_buffer_destroy(buffer->proxy);
+			buffer->proxy = NULL;
+		}
+		if (buffer->opaque_proxy) {
+			wgb_buffer_destroy(buffer->opaque_proxy);
+			buffer->opaque_proxy = NULL;
 		}
 	}
 }
@@ -217,6 +235,16 @@ void bridge_pool_damage(struct bridge_pool *pool, const pixman_region32_t *regio
 		pixman_region32_union(&pool->buffers[i].stale, &pool->buffers[i].stale,
 			(pixman_region32_t *)region);
 	}
+}
+
+void bridge_buffer_set_opaque(struct bridge_buffer *buffer, bool opaque)
+{
+	if (buffer->opaque == opaque) {
+		return;
+	}
+	buffer->opaque = opaque;
+	pixman_region32_union_rect(&buffer->stale, &buffer->stale, 0, 0,
+		(unsigned)buffer->pool->width, (unsigned)buffer->pool->height);
 }
 
 struct bridge_buffer *bridge_pool_get_free(struct bridge_pool *pool, struct bridge_buffer *avoid)
@@ -256,6 +284,9 @@ void bridge_pools_link_down(struct bridge_link *link)
 		for (int i = 0; i < pool->nbuffers; i++) {
 			if (pool->buffers[i].proxy) {
 				wl_proxy_destroy((struct wl_proxy *)pool->buffers[i].proxy);
+			}
+			if (pool->buffers[i].opaque_proxy) {
+				wl_proxy_destroy((struct wl_proxy *)pool->buffers[i].opaque_proxy);
 			}
 		}
 		if (pool->proxy) {

@@ -18,9 +18,14 @@ struct bridge_pool;
 
 struct bridge_buffer {
 	struct bridge_pool *pool;
-	struct wgb_buffer *proxy;
-	pixman_image_t *image; /* a8r8g8b8 over the grant pages */
-	bool busy;             /* committed to dom0 and not released yet */
+	/* two views of the same pages: argb8888, and xrgb8888 for opaque
+	 * windows (composing an opaque surface into it is a plain copy) */
+	struct wgb_buffer *proxy;        /* argb8888 */
+	struct wgb_buffer *opaque_proxy; /* xrgb8888 */
+	pixman_image_t *image;           /* a8r8g8b8 over the grant pages */
+	pixman_image_t *opaque_image;    /* x8r8g8b8 over the same pages */
+	bool opaque;                     /* last written as xrgb8888 */
+	bool busy;                       /* committed to dom0 and not released yet */
 	/* where this buffer differs from the window's newest content */
 	pixman_region32_t stale;
 	/* textures whose pixels are in this buffer (texture.c): it is not
@@ -59,6 +64,10 @@ void bridge_pool_damage(struct bridge_pool *pool, const pixman_region32_t *regio
 /* A buffer that may be written now, or NULL (all busy). Prefers one that
  * is not AVOID. */
 struct bridge_buffer *bridge_pool_get_free(struct bridge_pool *pool, struct bridge_buffer *avoid);
+/* Before BUFFER is written: its pixels become xrgb8888 (OPAQUE) or
+ * argb8888. A change of format makes the whole buffer stale: the top
+ * bytes an xrgb8888 copy left are not alpha. */
+void bridge_buffer_set_opaque(struct bridge_buffer *buffer, bool opaque);
 /* The link went away: every pool drops its proxies and hands its share to
  * the link's orphans. */
 void bridge_pools_link_down(struct bridge_link *link);

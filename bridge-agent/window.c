@@ -19,6 +19,12 @@
  * moved subsurface, or a whole window after the daemon restarted. A
  * buffer that could not be composed yet (no grant buffer free) goes back,
  * copied, at the latest before the app's next frame callback.
+ *
+ * Format: a window whose every pixel an opaque surface covers (an
+ * XRGB8888 buffer or a declared opaque region) is composed into the
+ * buffer's x8r8g8b8 view and sent as xrgb8888, so that an XRGB8888 app's
+ * pixels are copied with a blt rather than converted one by one; anything
+ * else as argb8888.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -529,11 +535,14 @@ static void flush(struct bridge_window *window)
 		}
 		struct bridge_buffer *buffer = bridge_pool_get_free(window->pool, window->front);
 		if (buffer) {
-			bridge_compose(root_surface(window), &geo, buffer->image, &buffer->stale);
+			bool opaque = bridge_compose_is_opaque(root_surface(window), &geo);
+			bridge_buffer_set_opaque(buffer, opaque);
+			pixman_image_t *image = opaque ? buffer->opaque_image : buffer->image;
+			bridge_compose(root_surface(window), &geo, image, &buffer->stale);
 			/* the app's buffers go back now, not at its next commit */
-			bridge_compose_release(
-				root_surface(window), &geo, buffer->image, &buffer->pins);
-			wgb_window_attach(window->proxy, buffer->proxy);
+			bridge_compose_release(root_surface(window), &geo, image, &buffer->pins);
+			wgb_window_attach(
+				window->proxy, opaque ? buffer->opaque_proxy : buffer->proxy);
 			pixman_region32_intersect_rect(&window->damage, &window->damage, 0, 0,
 				(unsigned)geo.width, (unsigned)geo.height);
 			int n;

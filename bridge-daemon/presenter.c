@@ -9,6 +9,13 @@
  * damage is brought up to date from the last shown buffer, so that pixels
  * the guest did not damage never change, and the guest's pool is read only
  * where it said it drew.
+ *
+ * Each slot is two wl_buffers over the same pixels, argb8888 and xrgb8888
+ * (mandatory in wl_shm): a guest's xrgb8888 buffer (an opaque window) is
+ * copied into the xrgb8888 one, a plain copy instead of a per-pixel setting
+ * of alpha, and shown so. The frame is drawn opaque, right in both. When
+ * the guest's format changes, the whole content is copied again: the top
+ * bytes an xrgb8888 copy left are not alpha.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -33,8 +40,10 @@
 #define NSLOTS 2
 
 struct shm_slot {
-	struct wl_buffer *buffer;
+	struct wl_buffer *buffer;        /* argb8888 */
+	struct wl_buffer *opaque_buffer; /* xrgb8888, the same pixels */
 	pixman_image_t *image;
+	pixman_image_t *opaque_image;
 	pixman_region32_t stale; /* content pixels older than the front slot's */
 	bool busy;               /* the compositor holds it */
 };
@@ -71,7 +80,8 @@ struct bridge_presenter {
 	/* our buffers, for content of width x height */
 	int32_t width, height;
 	struct shm_slot slots[NSLOTS];
-	int front; /* the slot last shown, -1 none */
+	int front;   /* the slot last shown, -1 none */
+	bool opaque; /* the slots' content was last copied as xrgb8888 */
 	void *shm_data;
 	size_t shm_size;
 
@@ -96,7 +106,9 @@ static void free_slots(struct bridge_presenter *p)
 		struct shm_slot *slot = &p->slots[i];
 		if (slot->buffer) {
 			wl_buffer_destroy(slot->buffer);
+			wl_buffer_destroy(slot->opaque_buffer);
 			pixman_image_unref(slot->image);
+			pixman_image_unref(slot->opaque_image);
 			pixman_region32_fini(&slot->stale);
 		}
 		memset(slot, 0, sizeof(*slot));
@@ -114,7 +126,7 @@ static void buffer_release(void *data, struct wl_buffer *buffer)
 {
 	struct bridge_presenter *p = data;
 	for (int i = 0; i < NSLOTS; i++) {
-		if (p->slots[i].buffer == buffer) {
+		if (p->slots[i].buffer == buffer || p->slots[i].opaque_buffer == buffer) {
 			p->slots[i].busy = false;
 		}
 	}
@@ -175,9 +187,15 @@ static bool alloc_slots(struct bridge_presenter *p, int32_t width, int32_t heigh
 		uint32_t *bits = (uint32_t *)(void *)((uint8_t *)data + slot_size * (size_t)i);
 		slot->image =
 			pixman_image_create_bits(PIXMAN_a8r8g8b8, total_w, total_h, bits, stride);
+		slot->opaque_image =
+			pixman_image_create_bits(PIXMAN_x8r8g8b8, total_w, total_h, bits, stride);
 		slot->buffer = wl_shm_pool_create_buffer(pool, (int32_t)(slot_size * (size_t)i),
 			total_w, total_h, stride, WL_SHM_FORMAT_ARGB8888);
 		wl_buffer_add_listener(slot->buffer, &buffer_listener, p);
+		slot->opaque_buffer =
+			wl_shm_pool_create_buffer(pool, (int32_t)(slot_size * (size_t)i), total_w,
+				total_h, stride, WL_SHM_FORMAT_XRGB8888);
+		wl_buffer_add_listener(slot->opaque_buffer, &buffer_listener, p);
 		pixman_region32_init_rect(&slot->stale, 0, 0, (uint32_t)width, (uint32_t)height);
 		/* the frame: the whole buffer in the label color; the content
 		 * area is overwritten by the first copy */
@@ -367,14 +385,23 @@ static void present(struct bridge_presenter *p)
 		return; /* wait for a release */
 	}
 	struct shm_slot *slot = &p->slots[b];
+	bool opaque = buffer->format == WL_SHM_FORMAT_XRGB8888;
+	if (opaque != p->opaque) {
+		pixman_region32_union_rect(&p->queued_damage, &p->queued_damage, 0, 0,
+			(uint32_t)p->width, (uint32_t)p->height);
+		p->opaque = opaque;
+	}
+	pixman_image_t *image = opaque ? slot->opaque_image : slot->image;
 	if (p->front >= 0 && p->front != b) {
+		struct shm_slot *front = &p->slots[p->front];
 		pixman_region32_t patch;
 		pixman_region32_init(&patch);
 		pixman_region32_subtract(&patch, &slot->stale, &p->queued_damage);
-		copy_region(p->slots[p->front].image, p->border, slot->image, p->border, &patch);
+		copy_region(opaque ? front->opaque_image : front->image, p->border, image,
+			p->border, &patch);
 		pixman_region32_fini(&patch);
 	}
-	copy_region(buffer->image, 0, slot->image, p->border, &p->queued_damage);
+	copy_region(buffer->image, 0, image, p->border, &p->queued_damage);
 	for (int i = 0; i < NSLOTS; i++) {
 		if (i != b) {
 			pixman_region32_union(
@@ -383,7 +410,7 @@ static void present(struct bridge_presenter *p)
 	}
 	pixman_region32_clear(&slot->stale);
 
-	wl_surface_attach(p->surface, slot->buffer, 0, 0);
+	wl_surface_attach(p->surface, opaque ? slot->opaque_buffer : slot->buffer, 0, 0);
 	if (p->front < 0) {
 		wl_surface_damage_buffer(p->surface, 0, 0, INT32_MAX, INT32_MAX);
 	} else {

@@ -41,6 +41,7 @@ struct fake_buffer {
 	struct wl_list pool_link;
 	uint32_t offset;
 	int width, height, stride;
+	uint32_t format; /* 0 argb8888, 1 xrgb8888 */
 	bool held;
 	uint64_t checksum;
 	int64_t release_at;
@@ -262,6 +263,7 @@ static void pool_create_buffer(struct wl_client *client, struct wl_resource *res
 	buffer->width = width;
 	buffer->height = height;
 	buffer->stride = stride;
+	buffer->format = format;
 	wl_list_init(&buffer->held_link);
 	pool->nbuffers++;
 	wl_list_insert(&pool->buffers, &buffer->pool_link);
@@ -486,6 +488,11 @@ static void window_commit(struct wl_client *client, struct wl_resource *resource
 			window->height = buffer->height;
 			full = true;
 		}
+		if (buffer->format != window->format) {
+			/* as the daemon: the whole content, in the new format */
+			window->format = buffer->format;
+			full = true;
+		}
 		int n = full ? 1 : window->ndamage;
 		for (int i = 0; i < n; i++) {
 			int x = 0, y = 0, w = window->width, h = window->height;
@@ -498,14 +505,23 @@ static void window_commit(struct wl_client *client, struct wl_resource *resource
 			clamp_rect(&x, &y, &w, &h, window->width, window->height);
 			const uint8_t *src = buffer_data(buffer);
 			for (int row = y; row < y + h; row++) {
-				memcpy(window->image + (size_t)row * (size_t)window->width + x,
+				uint32_t *line =
+					window->image + (size_t)row * (size_t)window->width + x;
+				memcpy(line,
 					src + (size_t)row * (size_t)buffer->stride + (size_t)x * 4,
 					(size_t)w * 4);
+				/* xrgb8888: shown opaque, whatever the top bytes */
+				for (int k = 0; buffer->format == 1 && k < w; k++) {
+					line[k] |= 0xff000000u;
+				}
 			}
 			window->damage_area += (int64_t)w * h;
 		}
 		window->damage_rects += n;
 		window->buffer_commits++;
+		if (buffer->format == 1) {
+			window->opaque_commits++;
+		}
 		if (daemon->config.on_commit) {
 			daemon->config.on_commit(window, daemon->config.on_commit_data);
 		}

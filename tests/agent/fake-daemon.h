@@ -54,10 +54,12 @@ struct fake_window {
 	/* current */
 	int width, height;        /* of the image; 0 before the first buffer */
 	uint32_t *image;          /* argb8888, copy of what the agent committed */
+	uint32_t format;          /* of the last buffer committed: 0 argb8888, 1 xrgb8888 */
 	struct wl_list frames;    /* fake_frame::link */
 	struct wl_list feedbacks; /* fake_frame::link, committed wgb_feedbacks */
 	uint64_t commits, buffer_commits;
-	int64_t damage_area; /* pixels of damage received, summed */
+	uint64_t opaque_commits; /* of them, buffers in xrgb8888 */
+	int64_t damage_area;     /* pixels of damage received, summed */
 	int64_t damage_rects;
 	uint32_t last_ack;
 	bool closed_sent;

@@ -5,6 +5,7 @@
 #ifndef AGENT_PATTERN_H
 #define AGENT_PATTERN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PATTERN_W 200
@@ -63,6 +64,48 @@ static inline uint32_t pattern_root_pixel(int x, int y, int frames)
 		}
 	}
 	return pattern_background(x, y);
+}
+
+/* test-client formats: one window through stages, each a whole new
+ * content; FORMATS_XRGB marks a buffer drawn in XRGB8888, whose top byte
+ * is left 0 (not alpha). */
+#define FORMATS_W 64
+#define FORMATS_H 48
+#define FORMATS_SUB_X 8
+#define FORMATS_SUB_Y 8
+#define FORMATS_SUB_SIZE 16
+#define FORMATS_NSTAGES 6
+
+struct formats_stage {
+	uint32_t root;       /* the root's pixels, as drawn */
+	bool root_xrgb;      /* in XRGB8888 */
+	int opaque_w;        /* declared opaque region: 0,0 to opaque_w x FORMATS_H */
+	bool sub;            /* a subsurface at FORMATS_SUB_X, _Y */
+	uint32_t sub_color;  /* its pixels, as drawn */
+	bool sub_xrgb;       /* in XRGB8888 */
+	bool opaque;         /* the agent must send xrgb8888 */
+	uint32_t shown_root; /* a root pixel as shown, and a subsurface one */
+	uint32_t shown_sub;
+};
+
+/* Stage I of test-client formats. */
+static inline const struct formats_stage *formats_stage(int i)
+{
+	static const struct formats_stage stages[FORMATS_NSTAGES] = {
+		/* an XRGB8888 app: opaque whatever its top bytes */
+		{0x00336699u, true, 0, false, 0, false, true, 0xff336699u, 0},
+		/* translucent ARGB8888 (premultiplied) */
+		{0x80402010u, false, 0, false, 0, false, false, 0x80402010u, 0},
+		/* ARGB8888 declared opaque all over */
+		{0xff112233u, false, FORMATS_W, false, 0, false, true, 0xff112233u, 0},
+		/* ARGB8888 declared opaque on half only */
+		{0xff445566u, false, FORMATS_W / 2, false, 0, false, false, 0xff445566u, 0},
+		/* a translucent subsurface over an opaque root: blended, opaque */
+		{0x00ff0000u, true, 0, true, 0x80000080u, false, true, 0xffff0000u, 0xff7f0080u},
+		/* an opaque subsurface over a transparent root: not opaque */
+		{0x00000000u, false, 0, true, 0x00123456u, true, false, 0x00000000u, 0xff123456u},
+	};
+	return &stages[i];
 }
 
 #endif

@@ -26,6 +26,9 @@
  *       FRAMES full-damage frames, each drawn when the previous one's frame
  *       callback came, in XRGB8888, with the CLOCK_MONOTONIC microsecond
  *       at commit in pixels 0 and 1 (24 bits each).
+ *   test-client formats
+ *       one FORMATS_W x FORMATS_H window through pattern.h's formats_stage(),
+ *       each shown (its frame callback came) before the next; then exits.
  *   test-client churn COUNT
  *       opens and closes COUNT windows one after another, each shown (a
  *       frame callback came back) before it is closed.
@@ -587,6 +590,56 @@ static int run_bench(struct client *c, int frames, int width, int height)
 	return 0;
 }
 
+static struct wl_buffer *format_buffer(struct client *c, int w, int h, uint32_t color, bool xrgb)
+{
+	buffer_format = xrgb ? WL_SHM_FORMAT_XRGB8888 : WL_SHM_FORMAT_ARGB8888;
+	return solid_buffer(c, w, h, color);
+}
+
+static int run_formats(struct client *c)
+{
+	struct window w;
+	window_open(c, &w, "formats");
+	struct wl_surface *sub_surface = NULL;
+	for (int i = 0; i < FORMATS_NSTAGES && !c->closed; i++) {
+		const struct formats_stage *stage = formats_stage(i);
+		if (stage->sub) {
+			if (!sub_surface) {
+				sub_surface = wl_compositor_create_surface(c->compositor);
+				struct wl_subsurface *ss = wl_subcompositor_get_subsurface(
+					c->subcompositor, sub_surface, w.surface);
+				wl_subsurface_set_position(ss, FORMATS_SUB_X, FORMATS_SUB_Y);
+			}
+			wl_surface_attach(sub_surface,
+				format_buffer(c, FORMATS_SUB_SIZE, FORMATS_SUB_SIZE,
+					stage->sub_color, stage->sub_xrgb),
+				0, 0);
+			wl_surface_damage_buffer(
+				sub_surface, 0, 0, FORMATS_SUB_SIZE, FORMATS_SUB_SIZE);
+			/* synchronized: shown with the root's commit */
+			wl_surface_commit(sub_surface);
+		}
+		struct wl_region *region = NULL;
+		if (stage->opaque_w > 0) {
+			region = wl_compositor_create_region(c->compositor);
+			wl_region_add(region, 0, 0, stage->opaque_w, FORMATS_H);
+		}
+		wl_surface_set_opaque_region(w.surface, region);
+		if (region) {
+			wl_region_destroy(region);
+		}
+		wl_surface_attach(w.surface,
+			format_buffer(c, FORMATS_W, FORMATS_H, stage->root, stage->root_xrgb), 0,
+			0);
+		wl_surface_damage_buffer(w.surface, 0, 0, FORMATS_W, FORMATS_H);
+		request_frame(c, w.surface);
+		wl_surface_commit(w.surface);
+		wait_frame(c);
+	}
+	printf("done\n");
+	return c->closed ? 1 : 0;
+}
+
 static int run_bad(struct client *c)
 {
 	struct window w;
@@ -863,11 +916,13 @@ static int run_input(struct client *c)
 
 int main(int argc, char *argv[])
 {
-	bool one_word = argc >= 2 && (strcmp(argv[1], "input") == 0 || strcmp(argv[1], "bad") == 0);
+	bool one_word =
+		argc >= 2 && (strcmp(argv[1], "input") == 0 || strcmp(argv[1], "bad") == 0 ||
+				     strcmp(argv[1], "formats") == 0);
 	if (argc < 2 || (!one_word && argc < 3)) {
 		die("usage: test-client pattern FRAMES [sub] [viewport] [popup] [stay] | churn "
 		    "COUNT "
-		    "| input | bad");
+		    "| input | bad | formats");
 	}
 	struct client c = {0};
 	connect_client(&c);
@@ -877,6 +932,8 @@ int main(int argc, char *argv[])
 		status = run_input(&c);
 	} else if (strcmp(argv[1], "bad") == 0) {
 		status = run_bad(&c);
+	} else if (strcmp(argv[1], "formats") == 0) {
+		status = run_formats(&c);
 	} else if (strcmp(argv[1], "bench") == 0 && argc >= 5) {
 		status = run_bench(&c, count, atoi(argv[3]), atoi(argv[4]));
 	} else if (strcmp(argv[1], "many") == 0) {
