@@ -16,6 +16,7 @@
 
 #include "link.h"
 #include "log.h"
+#include "loop.h"
 #include "output.h"
 #include "pool.h"
 #include "server.h"
@@ -39,33 +40,15 @@ struct bridge_orphan {
 	struct wl_list link; /* bridge_link::orphans */
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint32_t wl_mask(short events)
-{
-	uint32_t mask = 0;
-	if (events & POLLIN) {
-		mask |= WL_EVENT_READABLE;
-	}
-	if (events & POLLOUT) {
-		mask |= WL_EVENT_WRITABLE;
-	}
-	return mask;
-}
-
 static void update_masks(struct bridge_link *link)
 {
 	if (!link->pump) {
 		return;
 	}
-	wl_event_source_fd_update(link->link_source, wl_mask(grantlink_get_events(link->gl)));
 	wl_event_source_fd_update(
-		link->stream_source, wl_mask(grantlink_pump_get_stream_events(link->pump)));
+		link->link_source, bridge_wl_fd_mask(grantlink_get_events(link->gl)));
+	wl_event_source_fd_update(link->stream_source,
+		bridge_wl_fd_mask(grantlink_pump_get_stream_events(link->pump)));
 }
 
 static void check_orphans(struct bridge_link *link)
@@ -74,7 +57,8 @@ static void check_orphans(struct bridge_link *link)
 	wl_list_for_each_safe(orphan, tmp, &link->orphans, link)
 	{
 		ssize_t mapped = grantlink_share_get_peer_mapped(orphan->share);
-		if (mapped > 0 || (mapped < 0 && now_ms() - orphan->since_ms < ORPHAN_GRACE_MS)) {
+		if (mapped > 0 ||
+			(mapped < 0 && bridge_now_ms() - orphan->since_ms < ORPHAN_GRACE_MS)) {
 			continue;
 		}
 		grantlink_share_destroy(orphan->share);
@@ -95,7 +79,7 @@ void bridge_link_adopt_orphan(struct bridge_link *link, struct grantlink_share *
 		return;
 	}
 	orphan->share = share;
-	orphan->since_ms = now_ms();
+	orphan->since_ms = bridge_now_ms();
 	wl_list_insert(link->orphans.prev, &orphan->link);
 	check_orphans(link);
 }
@@ -287,7 +271,7 @@ bool bridge_link_drain(struct bridge_link *link)
 	if (!link->remote || link->lost) {
 		return false;
 	}
-	int64_t deadline = now_ms() + DRAIN_TIMEOUT_MS;
+	int64_t deadline = bridge_now_ms() + DRAIN_TIMEOUT_MS;
 	for (;;) {
 		if (wl_display_flush(link->remote) >= 0) {
 			pump(link);
@@ -299,7 +283,7 @@ bool bridge_link_drain(struct bridge_link *link)
 		}
 		/* dom0 reads slower than we write: move bytes until it took
 		 * enough, for a while */
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - bridge_now_ms();
 		if (left <= 0) {
 			bridge_link_schedule_lost(link, "dom0 stopped reading");
 			return false;

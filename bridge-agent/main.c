@@ -30,6 +30,7 @@
 
 #include "link.h"
 #include "log.h"
+#include "loop.h"
 #include "texture.h"
 #include "output.h"
 #include "pool.h"
@@ -215,24 +216,17 @@ static bool spawn_app(struct bridge_server *server, const char *socket, char **a
 
 #define DRAIN_MS 3000
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Apps are done: their windows go, and dom0 gets a moment to unmap the
  * pools before the process takes the pages with it. */
 static void drain(struct bridge_server *server)
 {
 	wl_display_destroy_clients(server->display);
-	int64_t deadline = now_ms() + DRAIN_MS;
+	int64_t deadline = bridge_now_ms() + DRAIN_MS;
 	struct bridge_link *link = server->link;
 	/* pools of a live link wait for `unmapped`; shares a lost link left
 	 * behind wait until the old daemon no longer maps them */
 	while ((link->ready && !wl_list_empty(&link->pools)) || !wl_list_empty(&link->orphans)) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - bridge_now_ms();
 		if (left <= 0) {
 			bridge_log(BRIDGE_LOG_ERROR, "dom0 did not unmap %d pools in time",
 				wl_list_length(&link->pools) + wl_list_length(&link->orphans));

@@ -17,26 +17,8 @@
 #include "daemon.h"
 #include "guest.h"
 #include "log.h"
+#include "loop.h"
 #include "wl-grant-bridge-protocol.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint32_t to_wl_mask(short events)
-{
-	uint32_t mask = 0;
-	if (events & POLLIN) {
-		mask |= WL_EVENT_READABLE;
-	}
-	if (events & POLLOUT) {
-		mask |= WL_EVENT_WRITABLE;
-	}
-	return mask;
-}
 
 static void guest_finish(struct bridge_guest *guest);
 
@@ -44,11 +26,11 @@ static void update_masks(struct bridge_guest *guest)
 {
 	if (guest->link_source) {
 		wl_event_source_fd_update(
-			guest->link_source, to_wl_mask(grantlink_get_events(guest->link)));
+			guest->link_source, bridge_wl_fd_mask(grantlink_get_events(guest->link)));
 	}
 	if (guest->stream_source) {
 		wl_event_source_fd_update(guest->stream_source,
-			to_wl_mask(grantlink_pump_get_stream_events(guest->pump)));
+			bridge_wl_fd_mask(grantlink_pump_get_stream_events(guest->pump)));
 	}
 }
 
@@ -125,7 +107,7 @@ static void protocol_logger(void *data, enum wl_protocol_logger_type type,
 	if (wl_resource_get_client(message->resource) != guest->client || guest->failed) {
 		return;
 	}
-	uint64_t now = now_ms();
+	int64_t now = bridge_now_ms();
 	if (now - guest->rate_window_start_ms >= 1000) {
 		guest->rate_window_start_ms = now;
 		guest->rate_count = 0;
@@ -154,7 +136,7 @@ struct bridge_guest *bridge_guest_create(struct bridge_daemon *daemon, struct gr
 	wl_list_init(&guest->windows);
 	wl_list_init(&guest->pools);
 	wl_list_init(&guest->client_destroy.link);
-	guest->rate_window_start_ms = now_ms();
+	guest->rate_window_start_ms = bridge_now_ms();
 
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -176,9 +158,9 @@ struct bridge_guest *bridge_guest_create(struct bridge_daemon *daemon, struct gr
 	guest->client_destroy.notify = handle_client_destroy;
 	wl_client_add_destroy_listener(guest->client, &guest->client_destroy);
 	guest->link_source = wl_event_loop_add_fd(daemon->loop, grantlink_get_fd(link),
-		to_wl_mask(grantlink_get_events(link)), handle_fd, guest);
+		bridge_wl_fd_mask(grantlink_get_events(link)), handle_fd, guest);
 	guest->stream_source = wl_event_loop_add_fd(daemon->loop, sv[0],
-		to_wl_mask(grantlink_pump_get_stream_events(guest->pump)), handle_fd, guest);
+		bridge_wl_fd_mask(grantlink_pump_get_stream_events(guest->pump)), handle_fd, guest);
 	if (!guest->link_source || !guest->stream_source) {
 		goto out_client;
 	}

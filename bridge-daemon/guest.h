@@ -36,7 +36,7 @@ struct bridge_guest {
 	 * guest buffer, so this is bounded on its own */
 	uint64_t shm_bytes;
 	/* message rate: requests counted in the current one-second window */
-	uint64_t rate_window_start_ms;
+	int64_t rate_window_start_ms;
 	uint32_t rate_count;
 };
 
