@@ -82,16 +82,25 @@ static void bridge_create_pool(struct wl_client *client, struct wl_resource *res
 	bridge_pool_create(guest, resource, id, untrusted_size);
 }
 
-static void bridge_create_toplevel(
-	struct wl_client *client, struct wl_resource *resource, uint32_t id)
+/* A toplevel or popup may come: after hello and below the window limit. */
+static bool may_add_window(struct bridge_guest *guest)
 {
-	struct bridge_guest *guest = guest_of(resource);
 	if (!check_hello(guest)) {
-		return;
+		return false;
 	}
 	if (guest->nwindows >= guest->daemon->config.limits.max_windows) {
 		bridge_guest_fail(guest, WGB_BRIDGE_ERROR_LIMIT, "more than %u windows",
 			guest->daemon->config.limits.max_windows);
+		return false;
+	}
+	return true;
+}
+
+static void bridge_create_toplevel(
+	struct wl_client *client, struct wl_resource *resource, uint32_t id)
+{
+	struct bridge_guest *guest = guest_of(resource);
+	if (!may_add_window(guest)) {
 		return;
 	}
 	bridge_window_create_toplevel(guest, id);
@@ -102,12 +111,7 @@ static void bridge_create_popup(struct wl_client *client, struct wl_resource *re
 	int32_t untrusted_width, int32_t untrusted_height)
 {
 	struct bridge_guest *guest = guest_of(resource);
-	if (!check_hello(guest)) {
-		return;
-	}
-	if (guest->nwindows >= guest->daemon->config.limits.max_windows) {
-		bridge_guest_fail(guest, WGB_BRIDGE_ERROR_LIMIT, "more than %u windows",
-			guest->daemon->config.limits.max_windows);
+	if (!may_add_window(guest)) {
 		return;
 	}
 	bridge_window_create_popup(
