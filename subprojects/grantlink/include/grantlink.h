@@ -22,6 +22,8 @@
  *  - struct grantlink_share: pages this domain shares to a peer.
  *  - struct grantlink_mapping: a peer's pages mapped here, one contiguous
  *    range.
+ *  - struct grantlink_export: a peer's pages handed, unmapped here, to
+ *    another process of this domain as an fd it maps itself.
  *
  * Everything is non-blocking and event-loop agnostic: each object with work
  * to do has a pollable fd and a dispatch function.
@@ -93,11 +95,13 @@ void grantlink_domain_destroy(struct grantlink_domain *domain);
 uint16_t grantlink_domain_get_domid(const struct grantlink_domain *domain);
 enum grantlink_backend grantlink_domain_get_backend(const struct grantlink_domain *domain);
 
-/* Readable when deferred-reclaim work is due; -1 when the backend has none
- * (xen: the kernel does it). Call grantlink_domain_dispatch then. */
+/* Readable when deferred-reclaim work is due or an export was released;
+ * -1 when the backend has none (xen, until it exports: the kernel does its
+ * reclaim). Call grantlink_domain_dispatch then. */
 int grantlink_domain_get_fd(struct grantlink_domain *domain);
-/* Runs one reclaim iteration of the deferred list. Returns the number of
- * pages freed. */
+/* Runs one reclaim iteration of the deferred list and calls the released
+ * callbacks of the exports let go of. Returns the number of pages freed
+ * (reclaimed refs of this domain; a released export frees none of ours). */
 size_t grantlink_domain_dispatch(struct grantlink_domain *domain);
 
 /* Counters in pages. A value of -1 means the backend cannot tell. */
@@ -107,7 +111,8 @@ struct grantlink_counters {
 	int64_t awaiting_unmap; /* shared pages retired by their owner, not yet unshared */
 	int64_t deferred;       /* access ended while mapped: on the deferred list */
 	int64_t leaked;         /* given up for good: never freed, ref never re-used */
-	int64_t mapped;         /* peer pages mapped by this domain now */
+	int64_t mapped;         /* peer pages mapped by this domain now, exports
+				 * included until released */
 	int64_t freed;          /* pages freed back to the grant table since creation */
 };
 
@@ -179,7 +184,9 @@ enum grantlink_share_flags {
 	GRANTLINK_SHARE_WRITABLE = 1 << 0, /* the peer may map it writable */
 };
 
-/* Shares NPAGES fresh zeroed pages to domain DOMID. */
+/* Shares NPAGES fresh zeroed pages to domain DOMID. local: the refs are
+ * consecutive and ascending (the lowest free run), so a peer can export
+ * them; ENOSPC when no run of NPAGES free refs is left. */
 struct grantlink_share *grantlink_share_create(
 	struct grantlink_domain *domain, uint16_t domid, size_t npages, uint32_t flags);
 /* Ends foreign access. Pages the peer still maps are not freed: they go on
@@ -218,6 +225,57 @@ void grantlink_unmap(struct grantlink_mapping *mapping);
 
 void *grantlink_mapping_get_data(const struct grantlink_mapping *mapping);
 size_t grantlink_mapping_get_size(const struct grantlink_mapping *mapping);
+
+/* --- Export: a peer's pages for another process of this domain ---------- */
+
+/*
+ * Zero copy for a third party: dom0's daemon hands a guest's pages to dom0's
+ * compositor (as a wl_shm pool fd) without mapping or copying them.
+ *
+ * xen: the fd is a fresh gntdev fd holding one map of the refs (offset 0),
+ * never mmapped here. It can be mmapped ONCE in its lifetime, only
+ * MAP_SHARED, only at offset 0 and exactly the export's size (a gntdev map
+ * is one range): a second mmap, or a read-write mmap of refs not shared
+ * writable, fails with EINVAL and burns the map. Not resizable (mremap
+ * fails), not inherited across fork (VM_DONTCOPY), fstat says S_IFCHR of
+ * size 0. Xen checks the refs only at the receiver's mmap. Released means
+ * the kernel's unmap-notify fired: the last user of the map (the receiver's
+ * munmap, close or death, or our close if nobody mapped it) is gone.
+ *
+ * local: the fd is the peer's page store (a memfd, read-write, sealed
+ * against resizing) and the pages lie at a non-zero offset; mapping more of
+ * it than the export is possible, and a test's mistake. The model cannot
+ * see the receiver's own mmap: the export counts as a mapping of the refs
+ * (the sharer's end of access defers them) from create until close, and
+ * released fires from the first grantlink_domain_dispatch after close
+ * (the domain fd becomes readable), even if the receiver still maps.
+ */
+struct grantlink_export;
+
+/* Gives an fd in which COUNT refs of LINK's peer lie contiguously, from
+ * grantlink_export_get_offset(), for ONE other process of this domain to
+ * mmap read-write and MAP_SHARED (dom0's compositor, through wl_shm). Maps
+ * nothing in this process. The refs must be shared writable to this domain
+ * (checking may be deferred to the receiver's mmap on xen). NULL + errno on
+ * failure; local also fails like grantlink_map (EPERM not shared to us,
+ * EINVAL out of range), with EACCES for refs shared read-only and with
+ * EINVAL unless the refs are consecutive ascending. */
+struct grantlink_export *grantlink_export_create(
+	struct grantlink *link, const uint32_t *refs, size_t count);
+/* Owned by the export; send a copy (SCM_RIGHTS dups it). CLOEXEC. */
+int grantlink_export_get_fd(const struct grantlink_export *export);
+/* Byte offset of the first page in that fd (xen: always 0). */
+size_t grantlink_export_get_offset(const struct grantlink_export *export);
+/* COUNT * GRANTLINK_PAGE_SIZE. */
+size_t grantlink_export_get_size(const struct grantlink_export *export);
+/* This process lets go (closes its fd). RELEASED(DATA) is called later, from
+ * grantlink_domain_dispatch(), once no process maps the pages any more;
+ * the export is freed right after the call. RELEASED may be NULL. Never
+ * called if the domain is destroyed first (the domain frees pending
+ * exports silently, and those not closed yet too). The export's link may be
+ * destroyed before: the export does not need it. */
+void grantlink_export_close(
+	struct grantlink_export *export, void (*released)(void *data), void *data);
 
 /* --- Pump --------------------------------------------------------------- */
 

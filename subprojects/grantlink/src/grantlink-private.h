@@ -76,13 +76,23 @@ struct grantlink_impl {
 	struct grantlink_mapping *(*map)(
 		struct grantlink *link, const uint32_t *refs, size_t count, uint32_t flags);
 	void (*unmap)(struct grantlink_mapping *mapping);
+
+	/* export_create fills fd and offset; export_close closes this
+	 * process's fd and arranges for the backend's domain_dispatch to call
+	 * gl_export_release() once the pages are let go of; export_free frees
+	 * the backend's part of an export in any state, silently */
+	struct grantlink_export *(*export_create)(
+		struct grantlink *link, const uint32_t *refs, size_t count);
+	void (*export_close)(struct grantlink_export *export);
+	void (*export_free)(struct grantlink_export *export);
 };
 
 struct grantlink_domain {
 	const struct grantlink_impl *impl;
 	struct grantlink_domain_config config;
 	uint16_t domid;
-	struct gl_list shares; /* grantlink_share::link */
+	struct gl_list shares;  /* grantlink_share::link */
+	struct gl_list exports; /* grantlink_export::link, open and closed */
 	int64_t mapped_pages;
 };
 
@@ -116,6 +126,22 @@ struct grantlink_mapping {
 	size_t npages;
 	void *data;
 };
+
+struct grantlink_export {
+	const struct grantlink_impl *impl;
+	struct grantlink_domain *domain;
+	struct gl_list link; /* grantlink_domain::exports */
+	size_t npages;
+	int fd;
+	size_t offset;
+	bool closed;
+	void (*released)(void *data);
+	void *data;
+};
+
+/* Calls EXPORT's released callback and frees it; the backend's dispatch
+ * calls it once the pages are let go of. */
+void gl_export_release(struct grantlink_export *export);
 
 /* The core fills the common fields of objects a backend has allocated. */
 void gl_link_init(struct grantlink *link, struct grantlink_domain *domain,

@@ -138,6 +138,7 @@ struct grantlink_domain *grantlink_domain_create(const struct grantlink_domain_c
 	domain->impl = impl;
 	domain->config = c;
 	gl_list_init(&domain->shares);
+	gl_list_init(&domain->exports);
 	return domain;
 }
 
@@ -151,6 +152,13 @@ void grantlink_domain_destroy(struct grantlink_domain *domain)
 		&share->link != &domain->shares; share = tmp) {
 		tmp = gl_container_of(share->link.next, tmp, link);
 		grantlink_share_destroy(share);
+	}
+	/* pending exports go silently: nobody waits for them any more */
+	while (!gl_list_empty(&domain->exports)) {
+		struct grantlink_export *export =
+			gl_container_of(domain->exports.next, export, link);
+		gl_list_remove(&export->link);
+		domain->impl->export_free(export);
 	}
 	domain->impl->domain_destroy(domain);
 }
@@ -396,4 +404,66 @@ void *grantlink_mapping_get_data(const struct grantlink_mapping *mapping)
 size_t grantlink_mapping_get_size(const struct grantlink_mapping *mapping)
 {
 	return mapping->npages * GRANTLINK_PAGE_SIZE;
+}
+
+struct grantlink_export *grantlink_export_create(
+	struct grantlink *link, const uint32_t *refs, size_t count)
+{
+	if (count == 0 || count > link->domain->config.max_refs) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!link->impl->export_create) {
+		gl_err("the %s backend cannot export yet", link->impl->name);
+		errno = ENOTSUP;
+		return NULL;
+	}
+	struct grantlink_export *export = link->impl->export_create(link, refs, count);
+	if (!export) {
+		return NULL;
+	}
+	export->impl = link->impl;
+	export->domain = link->domain;
+	export->npages = count;
+	gl_list_insert(&link->domain->exports, &export->link);
+	link->domain->mapped_pages += (int64_t)count;
+	return export;
+}
+
+int grantlink_export_get_fd(const struct grantlink_export *export)
+{
+	return export->fd;
+}
+
+size_t grantlink_export_get_offset(const struct grantlink_export *export)
+{
+	return export->offset;
+}
+
+size_t grantlink_export_get_size(const struct grantlink_export *export)
+{
+	return export->npages * GRANTLINK_PAGE_SIZE;
+}
+
+void grantlink_export_close(
+	struct grantlink_export *export, void (*released)(void *data), void *data)
+{
+	if (export->closed) {
+		gl_err("an export closed twice");
+		return;
+	}
+	export->closed = true;
+	export->released = released;
+	export->data = data;
+	export->impl->export_close(export);
+}
+
+void gl_export_release(struct grantlink_export *export)
+{
+	gl_list_remove(&export->link);
+	export->domain->mapped_pages -= (int64_t) export->npages;
+	if (export->released) {
+		export->released(export->data);
+	}
+	export->impl->export_free(export);
 }

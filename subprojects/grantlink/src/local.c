@@ -23,6 +23,19 @@
  * its counts dropped. A link the user destroyed while the peer may still
  * map lingers as an orphan, watched through the domain fd.
  *
+ * Refs are handed out first-fit: a share takes the lowest run of
+ * consecutive free refs, ascending. This departs on purpose from Linux's
+ * free list (LIFO, a share's refs in any order): an export must be one
+ * range of the page store (ref N = page N), so a share's refs must be
+ * consecutive. Ref 0 is never handed out, freed refs still come back (the
+ * lowest first), and the deferred and leak rules are Linux's.
+ *
+ * Exports: the page store fd itself (read-write, sealed against resizing),
+ * dup'ed for another process, with the first ref's page as the offset. It
+ * holds the refs' counts as a mapping would, from create until close; the
+ * receiver's own mmap is invisible to the model, so released comes from
+ * the first domain dispatch after close (an eventfd in the domain fd).
+ *
  * This models the rules for tests; it is not a security boundary between
  * the two processes (each can write the other's counts).
  */
@@ -36,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -81,14 +95,16 @@ struct local_domain {
 	int store_fd;
 	_Atomic uint32_t *permits;
 
-	uint32_t *free_refs; /* LIFO stack, as Linux's free list */
+	uint64_t *free_map; /* bit N set: ref N is free */
 	uint32_t nfree;
 
 	uint32_t *deferred; /* FIFO ring of refs, capacity max_deferred */
 	uint32_t deferred_head, deferred_len;
 	int timer_fd;
 	bool timer_armed;
-	int epoll_fd; /* the domain fd: timer and orphaned conns */
+	int epoll_fd;                  /* the domain fd: timer, release_fd and orphaned conns */
+	int release_fd;                /* an eventfd: exports closed, to be released */
+	struct gl_list closed_exports; /* local_export::closed_link */
 
 	struct gl_list conns; /* local_conn::link */
 	int64_t leaked, freed;
@@ -152,6 +168,13 @@ struct local_mapping {
 	struct local_conn *conn;
 	uint32_t *refs;
 	bool notify;
+};
+
+struct local_export {
+	struct grantlink_export base;
+	struct local_conn *conn; /* holding the counts; NULL once closed */
+	uint32_t first;
+	struct gl_list closed_link; /* local_domain::closed_exports */
 };
 
 static struct local_domain *local_domain(struct grantlink_domain *domain)
@@ -553,11 +576,53 @@ static void conn_dispatch_orphan(struct local_conn *conn, uint32_t events)
 
 /* --- domain ------------------------------------------------------------- */
 
+static void set_ref_free(struct local_domain *domain, uint32_t ref, bool free)
+{
+	uint64_t bit = UINT64_C(1) << (ref % 64);
+	if (free) {
+		domain->free_map[ref / 64] |= bit;
+		domain->nfree++;
+	} else {
+		domain->free_map[ref / 64] &= ~bit;
+		domain->nfree--;
+	}
+}
+
+/* The first of the lowest run of NPAGES free refs; 0 (never handed out)
+ * when there is none. */
+static uint32_t find_free_run(const struct local_domain *domain, size_t npages)
+{
+	size_t run = 0;
+	uint32_t ref = 1;
+	while (ref < domain->max_refs) {
+		uint64_t word = domain->free_map[ref / 64];
+		if (ref % 64 == 0 && word == 0) {
+			run = 0;
+			ref += 64;
+			continue;
+		}
+		if (ref % 64 == 0 && word == UINT64_MAX && run + 64 < npages) {
+			run += 64;
+			ref += 64;
+			continue;
+		}
+		if ((word >> (ref % 64)) & 1) {
+			if (++run == npages) {
+				return ref + 1 - (uint32_t)npages;
+			}
+		} else {
+			run = 0;
+		}
+		ref++;
+	}
+	return 0;
+}
+
 static void free_ref(struct local_domain *domain, uint32_t ref)
 {
 	fallocate(domain->store_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		(off_t)ref * GRANTLINK_PAGE_SIZE, GRANTLINK_PAGE_SIZE);
-	domain->free_refs[domain->nfree++] = ref;
+	set_ref_free(domain, ref, true);
 	domain->freed++;
 }
 
@@ -652,6 +717,21 @@ static size_t reclaim(struct local_domain *domain)
 	return freed;
 }
 
+/* Calls the released callbacks of the exports closed so far; those the
+ * callbacks close go too. */
+static void release_closed_exports(struct local_domain *domain)
+{
+	uint64_t count;
+	if (read(domain->release_fd, &count, sizeof(count)) < 0) {
+		/* nothing signalled: the list says what to do */
+	}
+	while (!gl_list_empty(&domain->closed_exports)) {
+		struct local_export *export =
+			gl_container_of(domain->closed_exports.next, export, closed_link);
+		gl_export_release(&export->base);
+	}
+}
+
 static size_t local_domain_dispatch(struct grantlink_domain *base)
 {
 	struct local_domain *domain = local_domain(base);
@@ -664,6 +744,8 @@ static size_t local_domain_dispatch(struct grantlink_domain *base)
 			if (read(domain->timer_fd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				freed += reclaim(domain);
 			}
+		} else if (evs[i].data.ptr == domain) {
+			release_closed_exports(domain);
 		} else {
 			conn_dispatch_orphan(evs[i].data.ptr, evs[i].events);
 		}
@@ -710,8 +792,9 @@ static void local_domain_destroy(struct grantlink_domain *base)
 	close(domain->permit_ro_fd);
 	close(domain->store_fd);
 	close(domain->timer_fd);
+	close(domain->release_fd);
 	close(domain->epoll_fd);
-	free(domain->free_refs);
+	free(domain->free_map);
 	free(domain->deferred);
 	free(domain);
 }
@@ -730,15 +813,19 @@ static struct grantlink_domain *local_domain_create(const struct grantlink_domai
 	domain->base.domid = config->domid;
 	domain->max_refs = config->max_refs;
 	gl_list_init(&domain->conns);
-	domain->free_refs = calloc(config->max_refs, sizeof(uint32_t));
+	gl_list_init(&domain->closed_exports);
+	domain->timer_fd = -1;
+	domain->release_fd = -1;
+	domain->epoll_fd = -1;
+	domain->free_map = calloc((config->max_refs + 63) / 64, sizeof(uint64_t));
 	domain->deferred = calloc(config->max_deferred, sizeof(uint32_t));
-	if (!domain->free_refs || !domain->deferred) {
+	if (!domain->free_map || !domain->deferred) {
 		goto out_free;
 	}
 	/* ref 0 is never handed out, as on Xen where the first refs are
-	 * reserved; pops return 1, 2, 3... on a fresh table */
-	for (uint32_t ref = config->max_refs - 1; ref >= 1; ref--) {
-		domain->free_refs[domain->nfree++] = ref;
+	 * reserved; a fresh table hands out 1, 2, 3... */
+	for (uint32_t ref = 1; ref < config->max_refs; ref++) {
+		set_ref_free(domain, ref, true);
 	}
 	size_t table_size = config->max_refs * sizeof(uint32_t);
 	domain->permit_fd = sealed_memfd("grantlink-permits", table_size);
@@ -762,11 +849,14 @@ static struct grantlink_domain *local_domain_create(const struct grantlink_domai
 		goto out_store;
 	}
 	domain->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	domain->release_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	domain->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-	if (domain->timer_fd < 0 || domain->epoll_fd < 0 ||
-		epoll_ctl(domain->epoll_fd, EPOLL_CTL_ADD, domain->timer_fd, &ev) < 0) {
-		gl_err_errno("creating the reclaim timer");
+	struct epoll_event timer_ev = {.events = EPOLLIN, .data.ptr = NULL};
+	struct epoll_event release_ev = {.events = EPOLLIN, .data.ptr = domain};
+	if (domain->timer_fd < 0 || domain->release_fd < 0 || domain->epoll_fd < 0 ||
+		epoll_ctl(domain->epoll_fd, EPOLL_CTL_ADD, domain->timer_fd, &timer_ev) < 0 ||
+		epoll_ctl(domain->epoll_fd, EPOLL_CTL_ADD, domain->release_fd, &release_ev) < 0) {
+		gl_err_errno("creating the domain fd");
 		goto out_timer;
 	}
 	return &domain->base;
@@ -774,6 +864,9 @@ static struct grantlink_domain *local_domain_create(const struct grantlink_domai
 out_timer:
 	if (domain->timer_fd >= 0) {
 		close(domain->timer_fd);
+	}
+	if (domain->release_fd >= 0) {
+		close(domain->release_fd);
 	}
 	if (domain->epoll_fd >= 0) {
 		close(domain->epoll_fd);
@@ -786,7 +879,7 @@ out_permit_ro:
 out_permit:
 	close(domain->permit_fd);
 out_free:
-	free(domain->free_refs);
+	free(domain->free_map);
 	free(domain->deferred);
 	free(domain);
 	return NULL;
@@ -1134,8 +1227,10 @@ static struct grantlink_share *local_share_create(
 	struct grantlink_domain *base, uint16_t domid, size_t npages, uint32_t flags)
 {
 	struct local_domain *domain = local_domain(base);
-	if (npages > domain->nfree) {
-		gl_err("grant table full: %zu pages asked, %u refs free", npages, domain->nfree);
+	uint32_t first = npages <= domain->nfree ? find_free_run(domain, npages) : 0;
+	if (first == 0) {
+		gl_err("grant table full: %zu consecutive pages asked, %u refs free", npages,
+			domain->nfree);
 		errno = ENOSPC;
 		return NULL;
 	}
@@ -1148,7 +1243,7 @@ static struct grantlink_share *local_share_create(
 		return NULL;
 	}
 	for (size_t i = 0; i < npages; i++) {
-		refs[i] = domain->free_refs[domain->nfree - 1 - i];
+		refs[i] = first + (uint32_t)i;
 	}
 	void *data = map_pages(domain->store_fd, refs, npages, PROT_READ | PROT_WRITE);
 	if (!data) {
@@ -1156,7 +1251,9 @@ static struct grantlink_share *local_share_create(
 		free(refs);
 		return NULL;
 	}
-	domain->nfree -= (uint32_t)npages;
+	for (size_t i = 0; i < npages; i++) {
+		set_ref_free(domain, refs[i], false);
+	}
 	uint32_t permit =
 		PERMIT_VALID | domid | (flags & GRANTLINK_SHARE_WRITABLE ? PERMIT_WRITABLE : 0);
 	for (size_t i = 0; i < npages; i++) {
@@ -1172,10 +1269,7 @@ static void local_share_destroy(struct grantlink_share *base)
 	struct local_share *share = (struct local_share *)base;
 	struct local_domain *domain = local_domain(base->domain);
 	munmap(base->data, base->npages * GRANTLINK_PAGE_SIZE);
-	/* last page first: the free stack then hands the refs out again in
-	 * ascending order, so a re-used range maps with one mmap, not one per
-	 * page (and stays far from the kernel's map count limit) */
-	for (size_t i = base->npages; i-- > 0;) {
+	for (size_t i = 0; i < base->npages; i++) {
 		end_access(domain, base->refs[i]);
 	}
 	if (share->notify_conn) {
@@ -1227,10 +1321,10 @@ static void release_counts(struct local_conn *conn, const uint32_t *refs, size_t
 	}
 }
 
-static struct grantlink_mapping *local_map(
-	struct grantlink *base, const uint32_t *refs, size_t count, uint32_t flags)
+/* The conn through which LINK maps its peer's refs, after checking that
+ * REFS lie in the peer's table; NULL with errno. */
+static struct local_conn *mapping_conn(struct local_link *link, const uint32_t *refs, size_t count)
 {
-	struct local_link *link = local_link(base);
 	struct local_conn *conn = link->conn;
 	if (!conn || !conn->have_remote || link->hangup) {
 		errno = ENOTCONN;
@@ -1243,6 +1337,41 @@ static struct grantlink_mapping *local_map(
 			return NULL;
 		}
 	}
+	return conn;
+}
+
+/* Counts REFS as mapped by SELF, all or none: 0, or EPERM for a ref not
+ * granted to SELF, EACCES for one granted read-only when WRITABLE. */
+static int acquire_counts(
+	struct local_conn *conn, const uint32_t *refs, size_t count, uint16_t self, bool writable)
+{
+	/* count /then/ check the permit: pairs with end_access() */
+	for (size_t i = 0; i < count; i++) {
+		atomic_fetch_add(&conn->remote_counts[refs[i]], 1);
+		uint32_t permit = atomic_load(&conn->remote_permits[refs[i]]);
+		int err = 0;
+		if (!(permit & PERMIT_VALID) || (permit & PERMIT_DOMID_MASK) != self) {
+			err = EPERM;
+		} else if (writable && !(permit & PERMIT_WRITABLE)) {
+			err = EACCES;
+		}
+		if (err) {
+			gl_debug("ref %u is not granted to domain %u%s", refs[i], self,
+				err == EACCES ? " writable" : "");
+			release_counts(conn, refs, i + 1);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static struct grantlink_mapping *local_map(
+	struct grantlink *base, const uint32_t *refs, size_t count, uint32_t flags)
+{
+	struct local_conn *conn = mapping_conn(local_link(base), refs, count);
+	if (!conn) {
+		return NULL;
+	}
 	struct local_mapping *mapping = calloc(1, sizeof(*mapping));
 	uint32_t *copy = malloc(count * sizeof(uint32_t));
 	if (!mapping || !copy) {
@@ -1252,22 +1381,13 @@ static struct grantlink_mapping *local_map(
 		return NULL;
 	}
 	memcpy(copy, refs, count * sizeof(uint32_t));
-	uint16_t self = base->domain->domid;
 	bool writable = flags & GRANTLINK_MAP_WRITABLE;
-	/* count /then/ check the permit: pairs with end_access() */
-	for (size_t i = 0; i < count; i++) {
-		atomic_fetch_add(&conn->remote_counts[copy[i]], 1);
-		uint32_t permit = atomic_load(&conn->remote_permits[copy[i]]);
-		bool ok = (permit & PERMIT_VALID) && (permit & PERMIT_DOMID_MASK) == self &&
-			  (!writable || (permit & PERMIT_WRITABLE));
-		if (!ok) {
-			gl_debug("ref %u is not granted to domain %u", copy[i], self);
-			release_counts(conn, copy, i + 1);
-			free(copy);
-			free(mapping);
-			errno = EPERM;
-			return NULL;
-		}
+	if (acquire_counts(conn, copy, count, base->domain->domid, writable) != 0) {
+		/* a read-only grant is no grant for a writable map, as on Xen */
+		free(copy);
+		free(mapping);
+		errno = EPERM;
+		return NULL;
 	}
 	void *data = map_pages(
 		conn->remote_store_fd, copy, count, PROT_READ | (writable ? PROT_WRITE : 0));
@@ -1301,6 +1421,91 @@ static void local_unmap(struct grantlink_mapping *base)
 	conn_update(conn);
 }
 
+/* --- exports ------------------------------------------------------------ */
+
+static struct grantlink_export *local_export_create(
+	struct grantlink *base, const uint32_t *refs, size_t count)
+{
+	struct local_conn *conn = mapping_conn(local_link(base), refs, count);
+	if (!conn) {
+		return NULL;
+	}
+	/* one range of the page store: the refs must be consecutive */
+	for (size_t i = 1; i < count; i++) {
+		if (refs[i] != refs[0] + i) {
+			gl_debug("refs %u and %u are not consecutive", refs[i - 1], refs[i]);
+			errno = EINVAL;
+			return NULL;
+		}
+	}
+	struct local_export *export = calloc(1, sizeof(*export));
+	if (!export) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	int err = acquire_counts(conn, refs, count, base->domain->domid, true);
+	if (err != 0) {
+		free(export);
+		errno = err;
+		return NULL;
+	}
+	export->base.fd = fcntl(conn->remote_store_fd, F_DUPFD_CLOEXEC, 0);
+	if (export->base.fd < 0) {
+		err = errno;
+		gl_err_errno("duplicating the page store");
+		release_counts(conn, refs, count);
+		free(export);
+		errno = err;
+		return NULL;
+	}
+	export->base.offset = (size_t)refs[0] * GRANTLINK_PAGE_SIZE;
+	export->first = refs[0];
+	export->conn = conn;
+	conn->nmappings++;
+	return &export->base;
+}
+
+/* Drops what the export holds: its fd and, while open, its counts. */
+static void export_let_go(struct local_export *export)
+{
+	struct local_conn *conn = export->conn;
+	if (export->base.fd >= 0) {
+		close(export->base.fd);
+		export->base.fd = -1;
+	}
+	if (!conn) {
+		return;
+	}
+	export->conn = NULL;
+	for (size_t i = 0; i < export->base.npages; i++) {
+		atomic_fetch_sub(&conn->remote_counts[export->first + i], 1);
+	}
+	conn->nmappings--;
+	conn_update(conn);
+}
+
+static void local_export_close(struct grantlink_export *base)
+{
+	struct local_export *export = (struct local_export *)base;
+	struct local_domain *domain = local_domain(base->domain);
+	export_let_go(export);
+	gl_list_insert(domain->closed_exports.prev, &export->closed_link);
+	uint64_t one = 1;
+	if (write(domain->release_fd, &one, sizeof(one)) < 0) {
+		/* the counter is already non-zero: the fd is readable */
+	}
+}
+
+static void local_export_free(struct grantlink_export *base)
+{
+	struct local_export *export = (struct local_export *)base;
+	export_let_go(export);
+	if (base->closed) {
+		gl_list_remove(&export->closed_link);
+	}
+	free(export);
+}
+
 const struct grantlink_impl gl_local_impl = {
 	.name = "local",
 	.domain_create = local_domain_create,
@@ -1326,4 +1531,7 @@ const struct grantlink_impl gl_local_impl = {
 	.share_set_notify = local_share_set_notify,
 	.map = local_map,
 	.unmap = local_unmap,
+	.export_create = local_export_create,
+	.export_close = local_export_close,
+	.export_free = local_export_free,
 };

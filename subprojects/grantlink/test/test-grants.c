@@ -294,17 +294,58 @@ static void test_leak_when_list_full(void)
 	CHECK_EQ(c.leaked, 1);
 	grantlink_unmap(m);
 	CHECK_EQ(test_reclaim_tick(p.guest), 2);
-	/* every free ref at once: two of the three come back, the leaked one
-	 * never does, and there is no room for one more page */
-	struct grantlink_share *all = share(&p, 4096 - 1 - 1, 0);
+	/* every free ref, one page at a time: two of the three come back, the
+	 * leaked one never does (4095 usable refs, one lost) */
 	int back = 0;
-	for (size_t i = 0; i < grantlink_share_get_npages(all); i++) {
+	size_t count = 0;
+	struct grantlink_share *one;
+	while ((one = grantlink_share_create(p.guest, DOM0_DOMID, 1, 0))) {
+		count++;
 		for (int j = 0; j < 3; j++) {
-			back += grantlink_share_get_refs(all)[i] == refs[j];
+			back += grantlink_share_get_refs(one)[0] == refs[j];
 		}
 	}
+	CHECK_EQ(errno, ENOSPC);
 	CHECK_EQ(back, 2);
-	CHECK(!grantlink_share_create(p.guest, DOM0_DOMID, 1, 0));
+	CHECK_EQ(count, 4096 - 1 - 1);
+	test_pair_finish(&p);
+}
+
+/* First fit: a share takes the lowest run of free refs long enough, so its
+ * refs are always consecutive (an export needs one range). A table with
+ * enough free refs but no run long enough is full for that share. */
+static void test_refs_first_fit(void)
+{
+	struct grantlink_domain_config config;
+	test_domain_config(&config, GUEST_DOMID);
+	config.max_refs = 16;
+	struct test_pair p;
+	test_pair_init(&p, &config);
+	struct grantlink_share *a = share(&p, 2, 0);
+	struct grantlink_share *b = share(&p, 3, 0);
+	struct grantlink_share *c = share(&p, 2, 0);
+	CHECK_EQ(grantlink_share_get_refs(a)[0], 1);
+	CHECK_EQ(grantlink_share_get_refs(b)[0], 3);
+	CHECK_EQ(grantlink_share_get_refs(c)[0], 6);
+	grantlink_share_destroy(b); /* 3-5 free */
+	struct grantlink_share *big = share(&p, 4, 0);
+	CHECK_EQ(grantlink_share_get_refs(big)[0], 8);
+	struct grantlink_share *small = share(&p, 2, 0);
+	CHECK_EQ(grantlink_share_get_refs(small)[0], 3);
+	for (size_t i = 1; i < 4; i++) {
+		CHECK_EQ(grantlink_share_get_refs(big)[i], 8 + i);
+	}
+	/* free now: 5 and 12-15; five refs, no run of five */
+	struct grantlink_counters counters;
+	test_counters(p.guest, &counters);
+	CHECK_EQ(counters.shared, 10);
+	CHECK(!grantlink_share_create(p.guest, DOM0_DOMID, 5, 0));
+	CHECK_EQ(errno, ENOSPC);
+	struct grantlink_share *four = share(&p, 4, 0);
+	CHECK_EQ(grantlink_share_get_refs(four)[0], 12);
+	CHECK_EQ(grantlink_share_get_refs(share(&p, 1, 0))[0], 5);
+	grantlink_share_destroy(a);
+	grantlink_share_destroy(c);
 	test_pair_finish(&p);
 }
 
@@ -373,6 +414,7 @@ int main(void)
 		{"free_per_iteration", test_free_per_iteration},
 		{"still_mapped_requeued", test_still_mapped_requeued},
 		{"leak_when_list_full", test_leak_when_list_full},
+		{"refs_first_fit", test_refs_first_fit},
 		{"table_full", test_table_full},
 		{"awaiting_unmap", test_awaiting_unmap},
 		{"notify", test_notify},
