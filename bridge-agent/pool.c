@@ -126,7 +126,7 @@ struct bridge_pool *bridge_pool_create(
 
 	size_t npages = size / GRANTLINK_PAGE_SIZE;
 	pool->share = grantlink_share_create(link->domain, grantlink_get_peer_domid(link->gl),
-		npages, 0 /* read-only to dom0 */);
+		npages, GRANTLINK_SHARE_WRITABLE /* dom0's compositor maps wl_shm read-write */);
 	if (!pool->share) {
 		bridge_log_errno(BRIDGE_LOG_ERROR, "cannot share %zu pages", npages);
 		goto out_free;

@@ -7,7 +7,7 @@
  *  - bridge (bridge.c): the wgb_bridge global and its checks;
  *  - pool (pool.c): grant pools and the buffers inside them;
  *  - window (window.c): wgb_window state, frames, popups;
- *  - presenter (presenter.c): the dom0 surface, shm buffers, frame, copy;
+ *  - presenter (presenter.c): the dom0 surface, its frame, the commits;
  *  - input (input.c): the dom0 seat, forwarded to the focused guest window.
  */
 #ifndef BRIDGE_DAEMON_H
@@ -50,6 +50,8 @@ struct bridge_daemon {
 	struct wl_event_source *reconnect_timer; /* while the compositor is gone */
 	struct wl_protocol_logger *rate_logger;  /* counts guest requests */
 	struct bridge_guest *guest;              /* the live link, or NULL */
+	/* pools released or left by a guest, until dom0 maps none of them */
+	struct wl_list retiring_pools; /* bridge_pool::link */
 	struct bridge_counters counters;
 	bool running;
 	int exit_status;

@@ -101,6 +101,9 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 	struct bridge_dom0 *dom0 = data;
 	if (strcmp(interface, wl_compositor_interface.name) == 0 && version >= 4) {
 		dom0->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
+	} else if (strcmp(interface, wl_subcompositor_interface.name) == 0) {
+		dom0->subcompositor =
+			wl_registry_bind(registry, name, &wl_subcompositor_interface, 1);
 	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
 		dom0->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
@@ -191,10 +194,11 @@ struct bridge_dom0 *bridge_dom0_connect(struct bridge_daemon *daemon, bool repor
 		}
 		goto out_disconnect;
 	}
-	const char *missing = !dom0->compositor ? "wl_compositor v4"
-			      : !dom0->shm      ? "wl_shm"
-			      : !dom0->wm_base  ? "xdg_wm_base"
-						: NULL;
+	const char *missing = !dom0->compositor      ? "wl_compositor v4"
+			      : !dom0->subcompositor ? "wl_subcompositor"
+			      : !dom0->shm           ? "wl_shm"
+			      : !dom0->wm_base       ? "xdg_wm_base"
+						     : NULL;
 	if (missing) {
 		if (report) {
 			fprintf(stderr, "bridge-daemon: the compositor does not offer %s\n",
@@ -247,6 +251,9 @@ void bridge_dom0_destroy(struct bridge_dom0 *dom0)
 	}
 	if (dom0->shm) {
 		wl_shm_destroy(dom0->shm);
+	}
+	if (dom0->subcompositor) {
+		wl_subcompositor_destroy(dom0->subcompositor);
 	}
 	if (dom0->compositor) {
 		wl_compositor_destroy(dom0->compositor);

@@ -37,6 +37,7 @@ struct bridge_dom0 {
 	struct wl_display *display;
 	struct wl_registry *registry;
 	struct wl_compositor *compositor;
+	struct wl_subcompositor *subcompositor;
 	struct wl_shm *shm;
 	struct xdg_wm_base *wm_base;
 	struct zxdg_decoration_manager_v1 *decoration_manager;
@@ -59,8 +60,11 @@ struct bridge_dom0 {
 	bool pointer_sent;                    /* events went to the guest since the last frame */
 	uint32_t guest_buttons;               /* buttons held that the guest saw pressed */
 	uint32_t frame_buttons;               /* buttons held that were pressed on our frame */
-	wl_fixed_t pointer_x, pointer_y;      /* on pointer_focus's dom0 surface */
+	wl_fixed_t pointer_x, pointer_y;      /* in pointer_focus's frame box */
+	/* where the entered surface (content or a frame side) lies in it */
+	wl_fixed_t pointer_origin_x, pointer_origin_y;
 	struct bridge_window *touch_focus;
+	wl_fixed_t touch_origin_x, touch_origin_y;
 	uint32_t keymap_format;
 	char *keymap; /* a copy, sent to each new seat */
 	uint32_t keymap_size;

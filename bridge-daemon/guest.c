@@ -256,11 +256,6 @@ void bridge_guest_fail(struct bridge_guest *guest, uint32_t code, const char *fm
 	}
 }
 
-uint64_t bridge_guest_shm_budget(const struct bridge_guest *guest)
-{
-	return 2 * (uint64_t)guest->daemon->config.limits.max_pages * GRANTLINK_PAGE_SIZE;
-}
-
 struct bridge_guest *bridge_guest_from_client(struct bridge_daemon *daemon, struct wl_client *c)
 {
 	if (daemon->guest && daemon->guest->client == c) {

@@ -32,9 +32,6 @@ struct bridge_guest {
 	uint32_t nwindows;
 	uint32_t npools;
 	uint64_t pages_held; /* pages of all its pools, mapped or not yet */
-	/* bytes of dom0 shm its windows cost us: many windows may show one
-	 * guest buffer, so this is bounded on its own */
-	uint64_t shm_bytes;
 	/* message rate: requests counted in the current one-second window */
 	int64_t rate_window_start_ms;
 	uint32_t rate_count;
@@ -48,9 +45,5 @@ void bridge_guest_destroy(struct bridge_guest *guest);
 void bridge_guest_fail(struct bridge_guest *guest, uint32_t code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 struct bridge_guest *bridge_guest_from_client(struct bridge_daemon *daemon, struct wl_client *c);
-
-/* Our shm copies of a guest's windows may take this many bytes: twice
- * what its pools may hold (two buffers per window). */
-uint64_t bridge_guest_shm_budget(const struct bridge_guest *guest);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * Input from dom0's seat, forwarded to the guest only for the window of
- * this guest that has the focus of that device in dom0. Coordinates become
- * relative to the window's content (inside our frame).
+ * this guest that has the focus of that device in dom0. A window is its
+ * content's surface and our frame's subsurfaces: coordinates are first
+ * taken to the window's frame box, then to the content inside it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +103,9 @@ static void keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t se
 	struct wl_surface *surface, struct wl_array *keys)
 {
 	struct bridge_dom0 *dom0 = data;
-	struct bridge_window *window = bridge_presenter_window_from_surface(dom0->daemon, surface);
+	int32_t ox, oy;
+	struct bridge_window *window =
+		bridge_presenter_window_from_surface(dom0->daemon, surface, &ox, &oy);
 	dom0->keyboard_focus = window;
 	struct wl_resource *seat = seat_for(dom0, window);
 	if (seat) {
@@ -236,9 +239,12 @@ static void pointer_enter(void *data, struct wl_pointer *pointer, uint32_t seria
 	struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y)
 {
 	struct bridge_dom0 *dom0 = data;
-	pointer_reset(dom0, bridge_presenter_window_from_surface(dom0->daemon, surface));
-	dom0->pointer_x = x;
-	dom0->pointer_y = y;
+	int32_t ox, oy;
+	pointer_reset(dom0, bridge_presenter_window_from_surface(dom0->daemon, surface, &ox, &oy));
+	dom0->pointer_origin_x = wl_fixed_from_int(ox);
+	dom0->pointer_origin_y = wl_fixed_from_int(oy);
+	dom0->pointer_x = x + dom0->pointer_origin_x;
+	dom0->pointer_y = y + dom0->pointer_origin_y;
 	pointer_update(dom0, 0, false);
 }
 
@@ -257,8 +263,8 @@ static void pointer_motion(
 	void *data, struct wl_pointer *pointer, uint32_t time, wl_fixed_t x, wl_fixed_t y)
 {
 	struct bridge_dom0 *dom0 = data;
-	dom0->pointer_x = x;
-	dom0->pointer_y = y;
+	dom0->pointer_x = x + dom0->pointer_origin_x;
+	dom0->pointer_y = y + dom0->pointer_origin_y;
 	pointer_update(dom0, time, true);
 }
 
@@ -343,12 +349,17 @@ static void touch_down(void *data, struct wl_touch *touch, uint32_t serial, uint
 	struct wl_surface *surface, int32_t id, wl_fixed_t x, wl_fixed_t y)
 {
 	struct bridge_dom0 *dom0 = data;
-	struct bridge_window *window = bridge_presenter_window_from_surface(dom0->daemon, surface);
+	int32_t ox, oy;
+	struct bridge_window *window =
+		bridge_presenter_window_from_surface(dom0->daemon, surface, &ox, &oy);
 	dom0->touch_focus = window;
+	dom0->touch_origin_x = wl_fixed_from_int(ox);
+	dom0->touch_origin_y = wl_fixed_from_int(oy);
 	struct wl_resource *seat = seat_for(dom0, window);
 	if (seat) {
 		wgb_seat_send_touch_down(seat, time, window->resource, id,
-			content_coord(window, x, false), content_coord(window, y, true));
+			content_coord(window, x + dom0->touch_origin_x, false),
+			content_coord(window, y + dom0->touch_origin_y, true));
 	}
 }
 
@@ -368,8 +379,9 @@ static void touch_motion(
 	struct bridge_window *window = dom0->touch_focus;
 	struct wl_resource *seat = seat_for(dom0, window);
 	if (seat) {
-		wgb_seat_send_touch_motion(seat, time, id, content_coord(window, x, false),
-			content_coord(window, y, true));
+		wgb_seat_send_touch_motion(seat, time, id,
+			content_coord(window, x + dom0->touch_origin_x, false),
+			content_coord(window, y + dom0->touch_origin_y, true));
 	}
 }
 

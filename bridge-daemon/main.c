@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "dom0.h"
 #include "guest.h"
+#include "pool.h"
 #include "log.h"
 #include "stats.h"
 
@@ -171,6 +172,7 @@ static void lose_compositor(struct bridge_daemon *daemon)
 	daemon->counters.compositor_lost++;
 	bridge_guest_destroy(daemon->guest);
 	stop_listening(daemon);
+	bridge_pools_dom0_gone(daemon);
 	bridge_dom0_destroy(daemon->dom0);
 	daemon->dom0 = NULL;
 	wl_event_source_timer_update(daemon->reconnect_timer, RECONNECT_MS);
@@ -185,6 +187,7 @@ static void usage_error(const char *message)
 int main(int argc, char *argv[])
 {
 	struct bridge_daemon daemon = {.running = true};
+	wl_list_init(&daemon.retiring_pools);
 	bridge_config_init(&daemon.config);
 	char err[512];
 	switch (bridge_config_parse(&daemon.config, argc, argv, err, sizeof(err))) {
@@ -290,6 +293,8 @@ int main(int argc, char *argv[])
 	}
 
 	bridge_guest_destroy(daemon.guest);
+	bridge_pools_dom0_gone(&daemon);
+	bridge_pools_finish(&daemon);
 	bridge_daemon_write_stats(&daemon);
 	if (stats_timer) {
 		wl_event_source_remove(stats_timer);

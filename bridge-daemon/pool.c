@@ -1,15 +1,25 @@
 /*
- * Grant pools and the buffers inside them. A pool collects its refs, is
- * mapped whole (read-only, unmap-notify toward the agent), and stays mapped
- * until the agent releases it; the answer, unmapped, is sent only after the
- * pages are unmapped.
+ * Grant pools and the buffers inside them. A pool collects its refs and is
+ * mapped whole: once here (writable, unmap-notify toward the agent), which
+ * checks every ref, and once as an export that dom0's compositor maps as a
+ * wl_shm pool, so that it shows the guest's pixels where they are. Each
+ * guest buffer is a wl_buffer of that pool.
+ *
+ * unmapped is sent only when no process of dom0 maps the pages any more:
+ * after the release, the compositor's pool and buffers are destroyed, a
+ * roundtrip makes sure it has seen that, the export is closed, and its
+ * last user letting go (on Xen: gntdev's unmap-notify, whenever the
+ * compositor really unmaps) ends our own mapping; only then the answer.
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wayland-client-protocol.h>
 #include <wayland-server.h>
 
+#include "dom0.h"
 #include "guest.h"
 #include "pool.h"
 #include "log.h"
@@ -22,15 +32,123 @@ static struct bridge_pool *pool_from_resource(struct wl_resource *resource)
 	return wl_resource_get_user_data(resource);
 }
 
-static void pool_unmap(struct bridge_pool *pool)
+/* The pool a request is for; NULL (and the link ends) once it was released. */
+static struct bridge_pool *live_pool(struct wl_resource *resource, const char *what)
 {
-	struct bridge_daemon *daemon = pool->guest->daemon;
+	struct bridge_pool *pool = pool_from_resource(resource);
+	if (pool->retiring) {
+		bridge_guest_fail(pool->guest, WGB_BRIDGE_ERROR_BAD_POOL, "%s after release", what);
+		return NULL;
+	}
+	return pool;
+}
+
+static void buffer_forget_host(struct bridge_buffer *buffer)
+{
+	if (buffer->host) {
+		wl_buffer_destroy(buffer->host);
+		buffer->host = NULL;
+	}
+}
+
+/* The last step: nothing in dom0 maps the pages now. */
+static void pool_free(struct bridge_pool *pool)
+{
+	struct bridge_daemon *daemon = pool->daemon;
 	if (pool->mapping) {
 		grantlink_unmap(pool->mapping);
-		pool->mapping = NULL;
-		pool->data = NULL;
 		daemon->counters.pools--;
 		daemon->counters.pages_mapped -= pool->npages;
+	}
+	wl_list_remove(&pool->link);
+	free(pool->refs);
+	if (pool->resource) {
+		/* the heart of the grant invariant: unmap first, then tell */
+		daemon->counters.unmapped_acks++;
+		wgb_pool_send_unmapped(pool->resource);
+		wl_resource_destroy(pool->resource);
+	}
+	free(pool);
+}
+
+static void export_released(void *data)
+{
+	struct bridge_pool *pool = data;
+	pool->export = NULL;
+	pool_free(pool);
+}
+
+static void pool_close_export(struct bridge_pool *pool)
+{
+	if (!pool->export) {
+		pool_free(pool);
+		return;
+	}
+	grantlink_export_close(pool->export, export_released, pool);
+}
+
+static void host_sync_done(void *data, struct wl_callback *callback, uint32_t serial)
+{
+	struct bridge_pool *pool = data;
+	wl_callback_destroy(callback);
+	pool->host_sync = NULL;
+	pool_close_export(pool);
+}
+
+static const struct wl_callback_listener host_sync_listener = {
+	.done = host_sync_done,
+};
+
+/* The guest let go of the pool (release) or went: the compositor drops
+ * its pool, then the pages are let go of step by step. */
+static void pool_retire(struct bridge_pool *pool)
+{
+	struct bridge_daemon *daemon = pool->daemon;
+	struct bridge_buffer *buffer, *tmp;
+	wl_list_for_each_safe(buffer, tmp, &pool->buffers, link)
+	{
+		/* only when the client goes can buffers outlive their pool
+		 * (release checks there are none), for the moment until their
+		 * own resources go */
+		buffer_forget_host(buffer);
+		wl_list_remove(&buffer->link);
+		wl_list_init(&buffer->link);
+		buffer->pool = NULL;
+	}
+	pool->retiring = true;
+	wl_list_remove(&pool->link);
+	wl_list_insert(&daemon->retiring_pools, &pool->link);
+	if (pool->host_pool && daemon->dom0) {
+		wl_shm_pool_destroy(pool->host_pool);
+		pool->host_pool = NULL;
+		pool->host_sync = wl_display_sync(daemon->dom0->display);
+		wl_callback_add_listener(pool->host_sync, &host_sync_listener, pool);
+		return;
+	}
+	pool_close_export(pool);
+}
+
+void bridge_pools_dom0_gone(struct bridge_daemon *daemon)
+{
+	struct bridge_pool *pool, *tmp;
+	wl_list_for_each_safe(pool, tmp, &daemon->retiring_pools, link)
+	{
+		if (pool->host_sync) {
+			wl_callback_destroy(pool->host_sync);
+			pool->host_sync = NULL;
+			pool_close_export(pool);
+		}
+	}
+}
+
+void bridge_pools_finish(struct bridge_daemon *daemon)
+{
+	struct bridge_pool *pool, *tmp;
+	wl_list_for_each_safe(pool, tmp, &daemon->retiring_pools, link)
+	{
+		/* the domain frees the exports; our mappings go here */
+		pool->export = NULL;
+		pool_free(pool);
 	}
 }
 
@@ -59,7 +177,10 @@ static bool check_ref_array(
 static void pool_add_refs(
 	struct wl_client *client, struct wl_resource *resource, struct wl_array *untrusted_refs)
 {
-	struct bridge_pool *pool = pool_from_resource(resource);
+	struct bridge_pool *pool = live_pool(resource, "add_refs");
+	if (!pool) {
+		return;
+	}
 	if (!check_ref_array(pool, untrusted_refs, pool->npages - pool->nrefs, "add_refs")) {
 		return;
 	}
@@ -72,7 +193,10 @@ static void pool_add_refs(
 static void pool_add_indirect_refs(
 	struct wl_client *client, struct wl_resource *resource, struct wl_array *untrusted_refs)
 {
-	struct bridge_pool *pool = pool_from_resource(resource);
+	struct bridge_pool *pool = live_pool(resource, "add_indirect_refs");
+	if (!pool) {
+		return;
+	}
 	size_t left = pool->npages - pool->nrefs;
 	size_t room = (left + REFS_PER_INDIRECT_PAGE - 1) / REFS_PER_INDIRECT_PAGE;
 	if (!check_ref_array(pool, untrusted_refs, room, "add_indirect_refs")) {
@@ -97,10 +221,38 @@ static void pool_add_indirect_refs(
 	grantlink_unmap(indirect);
 }
 
+/* The compositor's view of the pool: an export of the same refs, handed
+ * over as a wl_shm pool. wl_shm maps from the start of the fd, so the pool
+ * there spans the export's offset too. */
+static bool pool_export(struct bridge_pool *pool)
+{
+	struct bridge_dom0 *dom0 = pool->daemon->dom0;
+	pool->export = grantlink_export_create(pool->guest->link, pool->refs, pool->nrefs);
+	if (!pool->export) {
+		bridge_guest_fail(pool->guest, WGB_BRIDGE_ERROR_BAD_POOL,
+			"cannot export the pool's %u pages: %s", pool->npages, strerror(errno));
+		return false;
+	}
+	pool->host_offset = grantlink_export_get_offset(pool->export);
+	size_t span = pool->host_offset + grantlink_export_get_size(pool->export);
+	if (span > INT32_MAX) {
+		/* wl_shm pools are int32-sized */
+		bridge_guest_fail(pool->guest, WGB_BRIDGE_ERROR_BAD_POOL,
+			"pool of %u pages out of wl_shm's reach", pool->npages);
+		return false;
+	}
+	pool->host_pool =
+		wl_shm_create_pool(dom0->shm, grantlink_export_get_fd(pool->export), (int32_t)span);
+	return true;
+}
+
 static void pool_map(struct wl_client *client, struct wl_resource *resource)
 {
-	struct bridge_pool *pool = pool_from_resource(resource);
-	struct bridge_daemon *daemon = pool->guest->daemon;
+	struct bridge_pool *pool = live_pool(resource, "map");
+	if (!pool) {
+		return;
+	}
+	struct bridge_daemon *daemon = pool->daemon;
 	if (pool->mapping) {
 		bridge_guest_fail(pool->guest, WGB_BRIDGE_ERROR_BAD_POOL, "pool mapped twice");
 		return;
@@ -110,18 +262,20 @@ static void pool_map(struct wl_client *client, struct wl_resource *resource)
 			"map with %u refs for %u pages", pool->nrefs, pool->npages);
 		return;
 	}
-	pool->mapping =
-		grantlink_map(pool->guest->link, pool->refs, pool->nrefs, GRANTLINK_MAP_NOTIFY);
+	pool->mapping = grantlink_map(pool->guest->link, pool->refs, pool->nrefs,
+		GRANTLINK_MAP_WRITABLE | GRANTLINK_MAP_NOTIFY);
 	if (!pool->mapping) {
 		bridge_guest_fail(pool->guest, WGB_BRIDGE_ERROR_BAD_POOL,
 			"cannot map the pool's %u pages: %s", pool->npages, strerror(errno));
 		return;
 	}
-	pool->data = grantlink_mapping_get_data(pool->mapping);
-	free(pool->refs);
-	pool->refs = NULL;
 	daemon->counters.pools++;
 	daemon->counters.pages_mapped += pool->npages;
+	if (!pool_export(pool)) {
+		return;
+	}
+	free(pool->refs);
+	pool->refs = NULL;
 	wgb_pool_send_mapped(resource);
 }
 
@@ -129,9 +283,7 @@ static void buffer_resource_destroy(struct wl_resource *resource)
 {
 	struct bridge_buffer *buffer = wl_resource_get_user_data(resource);
 	wl_list_remove(&buffer->link);
-	if (buffer->image) {
-		pixman_image_unref(buffer->image);
-	}
+	buffer_forget_host(buffer);
 	free(buffer);
 }
 
@@ -153,14 +305,28 @@ struct bridge_buffer *bridge_buffer_from_resource(struct wl_resource *resource)
 	return wl_resource_get_user_data(resource);
 }
 
+static void host_buffer_release(void *data, struct wl_buffer *host)
+{
+	struct bridge_buffer *buffer = data;
+	/* the compositor is done reading it: so are we */
+	wgb_buffer_send_release(buffer->resource);
+}
+
+static const struct wl_buffer_listener host_buffer_listener = {
+	.release = host_buffer_release,
+};
+
 static void pool_create_buffer(struct wl_client *client, struct wl_resource *resource, uint32_t id,
 	uint32_t untrusted_offset, int32_t untrusted_width, int32_t untrusted_height,
 	int32_t untrusted_stride, uint32_t untrusted_format)
 {
-	struct bridge_pool *pool = pool_from_resource(resource);
+	struct bridge_pool *pool = live_pool(resource, "create_buffer");
+	if (!pool) {
+		return;
+	}
 	struct bridge_guest *guest = pool->guest;
 	const struct bridge_limits *limits = &guest->daemon->config.limits;
-	if (!pool->mapping) {
+	if (!pool->host_pool) {
 		bridge_guest_fail(guest, WGB_BRIDGE_ERROR_BAD_BUFFER, "buffer in an unmapped pool");
 		return;
 	}
@@ -189,12 +355,9 @@ static void pool_create_buffer(struct wl_client *client, struct wl_resource *res
 			untrusted_stride, untrusted_height, pool->size);
 		return;
 	}
-	pixman_format_code_t format;
-	if (untrusted_format == 0) {
-		format = PIXMAN_a8r8g8b8;
-	} else if (untrusted_format == 1) {
-		format = PIXMAN_x8r8g8b8;
-	} else {
+	/* the two wl_shm formats every compositor has, with the same codes */
+	if (untrusted_format != WL_SHM_FORMAT_ARGB8888 &&
+		untrusted_format != WL_SHM_FORMAT_XRGB8888) {
 		bridge_guest_fail(
 			guest, WGB_BRIDGE_ERROR_BAD_BUFFER, "format %u", untrusted_format);
 		return;
@@ -210,18 +373,16 @@ static void pool_create_buffer(struct wl_client *client, struct wl_resource *res
 	buffer->height = untrusted_height;
 	buffer->stride = untrusted_stride;
 	buffer->format = untrusted_format;
-	/* pixman only reads through this image: the mapping is read-only */
-	buffer->image = pixman_image_create_bits(format, buffer->width, buffer->height,
-		(uint32_t *)(void *)(pool->data + untrusted_offset), buffer->stride);
 	buffer->resource = wl_resource_create(client, &wgb_buffer_interface, 1, id);
-	if (!buffer->image || !buffer->resource) {
-		if (buffer->image) {
-			pixman_image_unref(buffer->image);
-		}
+	if (!buffer->resource) {
 		free(buffer);
 		wl_client_post_no_memory(client);
 		return;
 	}
+	buffer->host = wl_shm_pool_create_buffer(pool->host_pool,
+		(int32_t)(pool->host_offset + untrusted_offset), buffer->width, buffer->height,
+		buffer->stride, buffer->format);
+	wl_buffer_add_listener(buffer->host, &host_buffer_listener, buffer);
 	wl_list_insert(&pool->buffers, &buffer->link);
 	wl_resource_set_implementation(
 		buffer->resource, &buffer_impl, buffer, buffer_resource_destroy);
@@ -229,18 +390,17 @@ static void pool_create_buffer(struct wl_client *client, struct wl_resource *res
 
 static void pool_release(struct wl_client *client, struct wl_resource *resource)
 {
-	struct bridge_pool *pool = pool_from_resource(resource);
-	struct bridge_daemon *daemon = pool->guest->daemon;
+	struct bridge_pool *pool = live_pool(resource, "release");
+	if (!pool) {
+		return;
+	}
 	if (!wl_list_empty(&pool->buffers)) {
 		bridge_guest_fail(
 			pool->guest, WGB_BRIDGE_ERROR_BAD_POOL, "pool released with live buffers");
 		return;
 	}
-	/* the heart of the grant invariant: unmap first, then tell */
-	pool_unmap(pool);
-	daemon->counters.unmapped_acks++;
-	wgb_pool_send_unmapped(resource);
-	wl_resource_destroy(resource);
+	/* answered with unmapped once dom0 maps none of it */
+	pool_retire(pool);
 }
 
 static const struct wgb_pool_interface pool_impl = {
@@ -254,24 +414,14 @@ static const struct wgb_pool_interface pool_impl = {
 static void pool_resource_destroy(struct wl_resource *resource)
 {
 	struct bridge_pool *pool = pool_from_resource(resource);
-	/* Only when the client goes can buffers outlive their pool (release
-	 * checks there are none), for the moment until their own resources
-	 * go: cut them loose from memory about to be unmapped. */
-	struct bridge_buffer *buffer, *tmp;
-	wl_list_for_each_safe(buffer, tmp, &pool->buffers, link)
-	{
-		wl_list_remove(&buffer->link);
-		wl_list_init(&buffer->link);
-		pixman_image_unref(buffer->image);
-		buffer->image = NULL;
-		buffer->pool = NULL;
-	}
-	pool_unmap(pool);
+	/* the answer was sent, or the guest's client goes: nobody to answer */
 	pool->guest->npools--;
 	pool->guest->pages_held -= pool->npages;
-	wl_list_remove(&pool->link);
-	free(pool->refs);
-	free(pool);
+	pool->guest = NULL;
+	pool->resource = NULL;
+	if (!pool->retiring) {
+		pool_retire(pool);
+	}
 }
 
 void bridge_pool_create(struct bridge_guest *guest, struct wl_resource *bridge, uint32_t id,
@@ -299,6 +449,7 @@ void bridge_pool_create(struct bridge_guest *guest, struct wl_resource *bridge, 
 		wl_client_post_no_memory(client);
 		return;
 	}
+	pool->daemon = guest->daemon;
 	pool->guest = guest;
 	pool->size = untrusted_size;
 	pool->npages = npages;

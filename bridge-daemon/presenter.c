@@ -1,21 +1,15 @@
 /*
- * Presents a guest window in dom0: an xdg_toplevel (or xdg_popup), two
- * wl_shm buffers of our own made once per content size and reused, the
- * frame drawn in the label color around the content where the guest cannot
- * reach, and only damaged rectangles copied from the guest's pool.
+ * Presents a guest window in dom0: an xdg_toplevel (or xdg_popup) whose
+ * surface shows the guest's buffers themselves, wl_buffers of the pool that
+ * dom0's compositor maps (pool.c): nothing is copied. The frame in the
+ * label color is four subsurfaces around the content, drawn once per
+ * content size where the guest cannot reach, and part of the window
+ * geometry, so that dom0 places and sizes the whole.
  *
- * Each shm buffer keeps the region in which it is older than the one last
- * shown (stale). Before a buffer is reused, its stale part outside the new
- * damage is brought up to date from the last shown buffer, so that pixels
- * the guest did not damage never change, and the guest's pool is read only
- * where it said it drew.
- *
- * Each slot is two wl_buffers over the same pixels, argb8888 and xrgb8888
- * (mandatory in wl_shm): a guest's xrgb8888 buffer (an opaque window) is
- * copied into the xrgb8888 one, a plain copy instead of a per-pixel setting
- * of alpha, and shown so. The frame is drawn opaque, right in both. When
- * the guest's format changes, the whole content is copied again: the top
- * bytes an xrgb8888 copy left are not alpha.
+ * A guest buffer goes to dom0 at the guest's commit, with its damage; the
+ * guest hears release when dom0's compositor releases it. Until dom0 has
+ * configured the surface, the last commit waits; a buffer replaced while
+ * waiting was never read and is released at once.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,15 +31,12 @@
 #include "xdg-decoration-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
-#define NSLOTS 2
-
-struct shm_slot {
-	struct wl_buffer *buffer;        /* argb8888 */
-	struct wl_buffer *opaque_buffer; /* xrgb8888, the same pixels */
-	pixman_image_t *image;
-	pixman_image_t *opaque_image;
-	pixman_region32_t stale; /* content pixels older than the front slot's */
-	bool busy;               /* the compositor holds it */
+enum frame_side {
+	SIDE_TOP,
+	SIDE_BOTTOM,
+	SIDE_LEFT,
+	SIDE_RIGHT,
+	NSIDES,
 };
 
 /* dom0's presentation feedback for one dom0 commit; the guest's feedbacks
@@ -61,11 +52,13 @@ struct bridge_presenter {
 	struct bridge_dom0 *dom0;
 	int32_t border;
 	uint32_t label;
-	struct wl_surface *surface;
+	struct wl_surface *surface; /* the content */
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *toplevel;
 	struct xdg_popup *popup;
 	struct zxdg_toplevel_decoration_v1 *decoration;
+	struct wl_surface *sides[NSIDES];
+	struct wl_subsurface *subsurfaces[NSIDES];
 	/* hidden: no surface in dom0 at all (a null attach, or a popup whose
 	 * parent is hidden); a buffer makes all of it anew */
 	bool hidden;
@@ -77,15 +70,15 @@ struct bridge_presenter {
 	struct wl_array configure_states;
 	uint32_t guest_serial;
 
-	/* our buffers, for content of width x height */
+	/* the content size dom0 shows, 0x0 before the first buffer */
 	int32_t width, height;
-	struct shm_slot slots[NSLOTS];
-	int front;   /* the slot last shown, -1 none */
-	bool opaque; /* the slots' content was last copied as xrgb8888 */
-	void *shm_data;
-	size_t shm_size;
+	/* the frame's strips for that size: across (top, bottom) and along
+	 * (left, right); the previous ones live until the commit that
+	 * replaces them */
+	struct wl_buffer *strips[2];
+	struct wl_buffer *old_strips[2];
 
-	/* the last commit, until a free slot takes it */
+	/* the last commit, until dom0 has configured the surface */
 	bool have_queued;
 	struct bridge_buffer *queued;
 	struct wl_listener queued_destroy;
@@ -100,109 +93,86 @@ static void present(struct bridge_presenter *p);
 static void hide(struct bridge_presenter *p);
 static bool create_role(struct bridge_presenter *p);
 
-static void free_slots(struct bridge_presenter *p)
+static void destroy_strips(struct wl_buffer *strips[2])
 {
-	for (int i = 0; i < NSLOTS; i++) {
-		struct shm_slot *slot = &p->slots[i];
-		if (slot->buffer) {
-			wl_buffer_destroy(slot->buffer);
-			wl_buffer_destroy(slot->opaque_buffer);
-			pixman_image_unref(slot->image);
-			pixman_image_unref(slot->opaque_image);
-			pixman_region32_fini(&slot->stale);
+	for (int i = 0; i < 2; i++) {
+		if (strips[i]) {
+			wl_buffer_destroy(strips[i]);
+			strips[i] = NULL;
 		}
-		memset(slot, 0, sizeof(*slot));
 	}
-	if (p->shm_data) {
-		munmap(p->shm_data, p->shm_size);
-		p->shm_data = NULL;
-		p->window->guest->shm_bytes -= p->shm_size;
-	}
-	p->front = -1;
+}
+
+static void free_frame(struct bridge_presenter *p)
+{
+	destroy_strips(p->strips);
+	destroy_strips(p->old_strips);
 	p->width = p->height = 0;
 }
 
-static void buffer_release(void *data, struct wl_buffer *buffer)
+/* The frame around content of WIDTH x HEIGHT: two strips in the label
+ * color, on the four sides, applied with the next commit of the content
+ * (the subsurfaces are synchronized). */
+static bool fit_frame(struct bridge_presenter *p, int32_t width, int32_t height)
 {
-	struct bridge_presenter *p = data;
-	for (int i = 0; i < NSLOTS; i++) {
-		if (p->slots[i].buffer == buffer || p->slots[i].opaque_buffer == buffer) {
-			p->slots[i].busy = false;
-		}
+	int32_t b = p->border;
+	if (b == 0) {
+		p->width = width;
+		p->height = height;
+		return true;
 	}
-	present(p);
-}
-
-static const struct wl_buffer_listener buffer_listener = {
-	.release = buffer_release,
-};
-
-/* Our buffers for content of WIDTH x HEIGHT, the frame already drawn. */
-static bool alloc_slots(struct bridge_presenter *p, int32_t width, int32_t height)
-{
-	free_slots(p);
-	int32_t total_w = width + 2 * p->border, total_h = height + 2 * p->border;
-	int32_t stride = total_w * 4;
-	size_t slot_size = (size_t)stride * (size_t)total_h;
-	size_t size = slot_size * NSLOTS;
+	int32_t across_w = width + 2 * b, along_h = height;
+	size_t across = (size_t)across_w * 4 * (size_t)b;
+	size_t along = (size_t)b * 4 * (size_t)along_h;
+	size_t size = across + along;
 	if (size > INT32_MAX) {
-		/* wl_shm pools are int32-sized */
-		bridge_log(BRIDGE_LOG_ERROR, "window of %dx%d too large for wl_shm", width, height);
 		return false;
 	}
-	struct bridge_guest *guest = p->window->guest;
-	if (guest->shm_bytes + size > bridge_guest_shm_budget(guest)) {
-		bridge_guest_fail(guest, WGB_BRIDGE_ERROR_LIMIT,
-			"windows would take more than %" PRIu64 " bytes of dom0 memory",
-			bridge_guest_shm_budget(guest));
-		return false;
-	}
-	int fd = memfd_create("bridge-daemon-window", MFD_CLOEXEC);
+	int fd = memfd_create("bridge-daemon-frame", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
-		bridge_log_errno(BRIDGE_LOG_ERROR, "shm for a window of %dx%d", width, height);
+		bridge_log_errno(BRIDGE_LOG_ERROR, "frame for a window of %dx%d", width, height);
 		if (fd >= 0) {
 			close(fd);
 		}
 		return false;
 	}
-	void *data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	uint32_t *data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (data == MAP_FAILED) {
 		bridge_log_errno(BRIDGE_LOG_ERROR, "mmap of %zu bytes", size);
 		close(fd);
 		return false;
 	}
+	for (size_t i = 0; i < size / 4; i++) {
+		data[i] = 0xff000000u | p->label;
+	}
+	munmap(data, size);
 	struct wl_shm_pool *pool = wl_shm_create_pool(p->dom0->shm, fd, (int32_t)size);
 	close(fd);
-	p->shm_data = data;
-	p->shm_size = size;
-	guest->shm_bytes += size;
-	pixman_color_t color = {
-		.red = (uint16_t)(((p->label >> 16) & 0xff) * 0x101),
-		.green = (uint16_t)(((p->label >> 8) & 0xff) * 0x101),
-		.blue = (uint16_t)((p->label & 0xff) * 0x101),
-		.alpha = 0xffff,
-	};
-	for (int i = 0; i < NSLOTS; i++) {
-		struct shm_slot *slot = &p->slots[i];
-		uint32_t *bits = (uint32_t *)(void *)((uint8_t *)data + slot_size * (size_t)i);
-		slot->image =
-			pixman_image_create_bits(PIXMAN_a8r8g8b8, total_w, total_h, bits, stride);
-		slot->opaque_image =
-			pixman_image_create_bits(PIXMAN_x8r8g8b8, total_w, total_h, bits, stride);
-		slot->buffer = wl_shm_pool_create_buffer(pool, (int32_t)(slot_size * (size_t)i),
-			total_w, total_h, stride, WL_SHM_FORMAT_ARGB8888);
-		wl_buffer_add_listener(slot->buffer, &buffer_listener, p);
-		slot->opaque_buffer =
-			wl_shm_pool_create_buffer(pool, (int32_t)(slot_size * (size_t)i), total_w,
-				total_h, stride, WL_SHM_FORMAT_XRGB8888);
-		wl_buffer_add_listener(slot->opaque_buffer, &buffer_listener, p);
-		pixman_region32_init_rect(&slot->stale, 0, 0, (uint32_t)width, (uint32_t)height);
-		/* the frame: the whole buffer in the label color; the content
-		 * area is overwritten by the first copy */
-		pixman_box32_t box = {0, 0, total_w, total_h};
-		pixman_image_fill_boxes(PIXMAN_OP_SRC, slot->image, &color, 1, &box);
-	}
+	destroy_strips(p->old_strips);
+	p->old_strips[0] = p->strips[0];
+	p->old_strips[1] = p->strips[1];
+	p->strips[0] = wl_shm_pool_create_buffer(
+		pool, 0, across_w, b, across_w * 4, WL_SHM_FORMAT_XRGB8888);
+	p->strips[1] = wl_shm_pool_create_buffer(
+		pool, (int32_t)across, b, along_h, b * 4, WL_SHM_FORMAT_XRGB8888);
 	wl_shm_pool_destroy(pool);
+
+	const struct {
+		int strip;
+		int32_t x, y;
+	} place[NSIDES] = {
+		[SIDE_TOP] = {0, -b, -b},
+		[SIDE_BOTTOM] = {0, -b, height},
+		[SIDE_LEFT] = {1, -b, 0},
+		[SIDE_RIGHT] = {1, width, 0},
+	};
+	for (int i = 0; i < NSIDES; i++) {
+		wl_subsurface_set_position(p->subsurfaces[i], place[i].x, place[i].y);
+		wl_surface_attach(p->sides[i], p->strips[place[i].strip], 0, 0);
+		wl_surface_damage_buffer(p->sides[i], 0, 0, INT32_MAX, INT32_MAX);
+		wl_surface_commit(p->sides[i]);
+	}
+	xdg_surface_set_window_geometry(p->xdg_surface, -b, -b, width + 2 * b, height + 2 * b);
 	p->width = width;
 	p->height = height;
 	return true;
@@ -245,32 +215,6 @@ static void handle_queued_destroy(struct wl_listener *listener, void *data)
 {
 	struct bridge_presenter *p = wl_container_of(listener, p, queued_destroy);
 	set_queued(p, NULL);
-}
-
-static int pick_slot(struct bridge_presenter *p)
-{
-	for (int i = 0; i < NSLOTS; i++) {
-		if (i != p->front && !p->slots[i].busy) {
-			return i;
-		}
-	}
-	if (p->front >= 0 && !p->slots[p->front].busy) {
-		return p->front;
-	}
-	return -1;
-}
-
-static void copy_region(pixman_image_t *src, int32_t src_offset, pixman_image_t *dst,
-	int32_t dst_offset, pixman_region32_t *region)
-{
-	int n;
-	pixman_box32_t *rects = pixman_region32_rectangles(region, &n);
-	for (int i = 0; i < n; i++) {
-		pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, rects[i].x1 + src_offset,
-			rects[i].y1 + src_offset, 0, 0, rects[i].x1 + dst_offset,
-			rects[i].y1 + dst_offset, rects[i].x2 - rects[i].x1,
-			rects[i].y2 - rects[i].y1);
-	}
 }
 
 static void presented_destroy(struct presented *pr)
@@ -374,66 +318,50 @@ static void present(struct bridge_presenter *p)
 		return;
 	}
 	struct bridge_buffer *buffer = p->queued;
-	if (!buffer || !buffer->image) {
-		/* the guest destroyed it before we could copy it */
-		set_queued(p, NULL);
-		p->have_queued = false;
+	set_queued(p, NULL);
+	p->have_queued = false;
+	if (!buffer || !buffer->host) {
+		/* the guest destroyed it, or its pool, before dom0 could show it */
+		pixman_region32_clear(&p->queued_damage);
 		return;
 	}
-	int b = pick_slot(p);
-	if (b < 0) {
-		return; /* wait for a release */
+	bool resized = buffer->width != p->width || buffer->height != p->height;
+	if (resized && !fit_frame(p, buffer->width, buffer->height)) {
+		bridge_guest_fail(p->window->guest, WGB_BRIDGE_ERROR_LIMIT,
+			"cannot frame a buffer of %dx%d", buffer->width, buffer->height);
+		wgb_buffer_send_release(buffer->resource);
+		pixman_region32_clear(&p->queued_damage);
+		return;
 	}
-	struct shm_slot *slot = &p->slots[b];
-	bool opaque = buffer->format == WL_SHM_FORMAT_XRGB8888;
-	if (opaque != p->opaque) {
-		pixman_region32_union_rect(&p->queued_damage, &p->queued_damage, 0, 0,
-			(uint32_t)p->width, (uint32_t)p->height);
-		p->opaque = opaque;
-	}
-	pixman_image_t *image = opaque ? slot->opaque_image : slot->image;
-	if (p->front >= 0 && p->front != b) {
-		struct shm_slot *front = &p->slots[p->front];
-		pixman_region32_t patch;
-		pixman_region32_init(&patch);
-		pixman_region32_subtract(&patch, &slot->stale, &p->queued_damage);
-		copy_region(opaque ? front->opaque_image : front->image, p->border, image,
-			p->border, &patch);
-		pixman_region32_fini(&patch);
-	}
-	copy_region(buffer->image, 0, image, p->border, &p->queued_damage);
-	for (int i = 0; i < NSLOTS; i++) {
-		if (i != b) {
-			pixman_region32_union(
-				&p->slots[i].stale, &p->slots[i].stale, &p->queued_damage);
-		}
-	}
-	pixman_region32_clear(&slot->stale);
-
-	wl_surface_attach(p->surface, opaque ? slot->opaque_buffer : slot->buffer, 0, 0);
-	if (p->front < 0) {
+	wl_surface_attach(p->surface, buffer->host, 0, 0);
+	if (resized) {
 		wl_surface_damage_buffer(p->surface, 0, 0, INT32_MAX, INT32_MAX);
 	} else {
 		int n;
 		pixman_box32_t *rects = pixman_region32_rectangles(&p->queued_damage, &n);
 		for (int i = 0; i < n; i++) {
-			wl_surface_damage_buffer(p->surface, rects[i].x1 + p->border,
-				rects[i].y1 + p->border, rects[i].x2 - rects[i].x1,
-				rects[i].y2 - rects[i].y1);
+			wl_surface_damage_buffer(p->surface, rects[i].x1, rects[i].y1,
+				rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1);
 		}
 	}
+	pixman_region32_clear(&p->queued_damage);
 	request_frame(p);
 	request_feedback(p);
 	wl_surface_commit(p->surface);
+	destroy_strips(p->old_strips);
 	p->state_changed = false;
-	slot->busy = true;
-	p->front = b;
+	/* dom0's compositor reads it now: its release is the guest's */
+}
 
-	/* everything needed was copied: the guest may draw into it again */
-	wgb_buffer_send_release(buffer->resource);
+/* A buffer the guest committed that dom0 will never read. */
+static void release_unread(struct bridge_presenter *p)
+{
+	if (p->queued) {
+		wgb_buffer_send_release(p->queued->resource);
+	}
 	set_queued(p, NULL);
-	p->have_queued = false;
 	pixman_region32_clear(&p->queued_damage);
+	p->have_queued = false;
 }
 
 void bridge_presenter_commit(struct bridge_presenter *p, bool attached,
@@ -448,12 +376,7 @@ void bridge_presenter_commit(struct bridge_presenter *p, bool attached,
 		bridge_window_feedbacks_discard(p->window, p->window->commit_seq - 1, false);
 	}
 	if (attached && !buffer) {
-		if (p->queued) {
-			wgb_buffer_send_release(p->queued->resource);
-		}
-		set_queued(p, NULL);
-		pixman_region32_clear(&p->queued_damage);
-		p->have_queued = false;
+		release_unread(p);
 		hide(p);
 		return;
 	}
@@ -464,34 +387,15 @@ void bridge_presenter_commit(struct bridge_presenter *p, bool attached,
 		return;
 	}
 	if (attached) {
-		if (buffer->width != p->width || buffer->height != p->height) {
-			if (!alloc_slots(p, buffer->width, buffer->height)) {
-				/* no-op when the budget check already failed it */
-				bridge_guest_fail(p->window->guest, WGB_BRIDGE_ERROR_LIMIT,
-					"cannot show a buffer of %dx%d", buffer->width,
-					buffer->height);
-				return;
-			}
-			pixman_region32_union_rect(&p->queued_damage, &p->queued_damage, 0, 0,
-				(uint32_t)buffer->width, (uint32_t)buffer->height);
-		}
-		pixman_region32_union(&p->queued_damage, &p->queued_damage, damage);
-		pixman_region32_intersect_rect(&p->queued_damage, &p->queued_damage, 0, 0,
-			(uint32_t)p->width, (uint32_t)p->height);
 		if (p->queued && p->queued != buffer) {
-			/* replaced before we copied it: we will not read it */
+			/* replaced before dom0 saw it */
 			wgb_buffer_send_release(p->queued->resource);
 		}
 		set_queued(p, buffer);
-		if (pixman_region32_not_empty(&p->queued_damage)) {
-			p->have_queued = true;
-		} else if (!p->have_queued) {
-			/* nothing changed: nothing to read */
-			wgb_buffer_send_release(buffer->resource);
-			set_queued(p, NULL);
-		}
-	}
-	if (p->have_queued) {
+		p->have_queued = true;
+		pixman_region32_union(&p->queued_damage, &p->queued_damage, damage);
+		pixman_region32_intersect_rect(&p->queued_damage, &p->queued_damage, 0, 0,
+			(uint32_t)buffer->width, (uint32_t)buffer->height);
 		present(p);
 	}
 	if (p->hidden) {
@@ -500,7 +404,7 @@ void bridge_presenter_commit(struct bridge_presenter *p, bool attached,
 	}
 	/* a commit with no new content: its feedback is answered when dom0
 	 * shows the surface next, as wp_presentation does */
-	if (p->surface && p->configured && !p->have_queued &&
+	if (p->surface && p->configured && !p->have_queued && !attached &&
 		(p->want_frame || p->state_changed || bridge_window_feedbacks_unbound(p->window))) {
 		request_frame(p);
 		request_feedback(p);
@@ -690,6 +594,14 @@ static void destroy_role(struct bridge_presenter *p)
 	}
 	xdg_surface_destroy(p->xdg_surface);
 	p->xdg_surface = NULL;
+	for (int i = 0; i < NSIDES; i++) {
+		if (p->subsurfaces[i]) {
+			wl_subsurface_destroy(p->subsurfaces[i]);
+			wl_surface_destroy(p->sides[i]);
+			p->subsurfaces[i] = NULL;
+			p->sides[i] = NULL;
+		}
+	}
 	wl_surface_destroy(p->surface);
 	p->surface = NULL;
 	p->configured = false;
@@ -706,6 +618,12 @@ static bool create_role(struct bridge_presenter *p)
 	}
 	p->surface = wl_compositor_create_surface(p->dom0->compositor);
 	wl_surface_set_user_data(p->surface, p);
+	for (int i = 0; p->border > 0 && i < NSIDES; i++) {
+		p->sides[i] = wl_compositor_create_surface(p->dom0->compositor);
+		wl_surface_set_user_data(p->sides[i], p);
+		p->subsurfaces[i] = wl_subcompositor_get_subsurface(
+			p->dom0->subcompositor, p->sides[i], p->surface);
+	}
 	p->xdg_surface = xdg_wm_base_get_xdg_surface(p->dom0->wm_base, p->surface);
 	xdg_surface_add_listener(p->xdg_surface, &xdg_surface_listener, p);
 	if (window->parent) {
@@ -736,7 +654,7 @@ static void hide(struct bridge_presenter *p)
 	destroy_role(p);
 	/* what was committed so far will not be shown */
 	bridge_window_feedbacks_discard(p->window, p->window->commit_seq, true);
-	free_slots(p);
+	free_frame(p);
 	p->hidden = true;
 }
 
@@ -751,7 +669,6 @@ struct bridge_presenter *bridge_presenter_create(struct bridge_window *window)
 	p->dom0 = daemon->dom0;
 	p->border = (int32_t)daemon->config.border_width;
 	p->label = daemon->config.label;
-	p->front = -1;
 	wl_array_init(&p->configure_states);
 	wl_list_init(&p->feedbacks);
 	pixman_region32_init(&p->queued_damage);
@@ -777,7 +694,7 @@ void bridge_presenter_destroy(struct bridge_presenter *p)
 	}
 	set_queued(p, NULL);
 	destroy_role(p);
-	free_slots(p);
+	free_frame(p);
 	pixman_region32_fini(&p->queued_damage);
 	wl_array_release(&p->configure_states);
 	free(p->title);
@@ -834,21 +751,28 @@ void bridge_presenter_set_size_limits(
 	}
 }
 
-void bridge_presenter_forget_buffer(struct bridge_presenter *p, struct bridge_buffer *b)
-{
-	if (p && p->queued == b) {
-		set_queued(p, NULL);
-	}
-}
-
 struct bridge_window *bridge_presenter_window_from_surface(
-	struct bridge_daemon *daemon, void *surface)
+	struct bridge_daemon *daemon, void *surface, int32_t *x, int32_t *y)
 {
-	if (!surface) {
+	struct bridge_presenter *p = surface ? wl_surface_get_user_data(surface) : NULL;
+	if (!p) {
 		return NULL;
 	}
-	struct bridge_presenter *p = wl_surface_get_user_data(surface);
-	return p ? p->window : NULL;
+	int32_t b = p->border;
+	*x = b;
+	*y = b;
+	if (surface == p->sides[SIDE_TOP]) {
+		*x = 0;
+		*y = 0;
+	} else if (surface == p->sides[SIDE_BOTTOM]) {
+		*x = 0;
+		*y = b + p->height;
+	} else if (surface == p->sides[SIDE_LEFT]) {
+		*x = 0;
+	} else if (surface == p->sides[SIDE_RIGHT]) {
+		*x = b + p->width;
+	}
+	return p->window;
 }
 
 int32_t bridge_presenter_get_border(struct bridge_presenter *p)

@@ -1,5 +1,6 @@
 /*
- * A guest window in dom0: surface, frame, shm buffers, damage copy.
+ * A guest window in dom0: its surface showing the guest's buffers, and our
+ * frame around them.
  */
 #ifndef BRIDGE_PRESENTER_H
 #define BRIDGE_PRESENTER_H
@@ -19,14 +20,15 @@ void bridge_presenter_set_app_id(struct bridge_presenter *presenter, const char 
 void bridge_presenter_set_size_limits(
 	struct bridge_presenter *presenter, bool min, int32_t width, int32_t height);
 /* A commit: BUFFER (NULL: hide) with DAMAGE in buffer pixels, clamped. The
- * presenter releases the buffer once it copied it. */
+ * buffer is released when dom0's compositor releases it, or at once if
+ * dom0 never gets it. */
 void bridge_presenter_commit(struct bridge_presenter *presenter, bool attached,
 	struct bridge_buffer *buffer, pixman_region32_t *damage, bool want_frame);
-/* The buffer is going away: drop it if still queued. */
-void bridge_presenter_forget_buffer(struct bridge_presenter *presenter, struct bridge_buffer *b);
-/* The window the dom0 surface SURFACE shows, if it is one of ours. */
+/* The window the dom0 surface SURFACE is part of, if it is one of ours,
+ * and where the surface's origin lies in the window's frame (the content
+ * starts at border, border). */
 struct bridge_window *bridge_presenter_window_from_surface(
-	struct bridge_daemon *daemon, void *surface);
+	struct bridge_daemon *daemon, void *surface, int32_t *x, int32_t *y);
 int32_t bridge_presenter_get_border(struct bridge_presenter *presenter);
 void bridge_presenter_get_size(struct bridge_presenter *p, int32_t *width, int32_t *height);
 

@@ -325,7 +325,8 @@ void agent_pool_init(
 {
 	memset(pool, 0, sizeof(*pool));
 	pool->agent = agent;
-	pool->share = grantlink_share_create(agent->domain, 0, npages, 0);
+	/* writable: dom0's compositor maps the pages read-write */
+	pool->share = grantlink_share_create(agent->domain, 0, npages, GRANTLINK_SHARE_WRITABLE);
 	CHECK(pool->share);
 	CHECK(grantlink_share_set_notify(pool->share, agent->link));
 	pool->data = grantlink_share_get_data(pool->share);
@@ -349,6 +350,18 @@ void agent_pool_init(
 		wgb_pool_map(pool->pool);
 		agent_wait(agent, &pool->mapped, 5000, "mapped");
 		CHECK_EQ(grantlink_share_get_peer_mapped(pool->share), npages);
+	}
+}
+
+void agent_wait_unmapped(struct agent *agent, struct grantlink_share *share)
+{
+	int64_t deadline = now_ms() + 5000;
+	while (grantlink_share_get_peer_mapped(share) != 0) {
+		if (now_ms() > deadline) {
+			check_fail(__FILE__, __LINE__, "dom0 still maps %zd pages",
+				grantlink_share_get_peer_mapped(share));
+		}
+		usleep(10000);
 	}
 }
 
@@ -500,7 +513,8 @@ static const struct wgb_feedback_listener feedback_listener = {
 void agent_window_show(struct agent *agent, struct agent_window *window,
 	struct agent_buffer *buffer, int32_t x, int32_t y, int32_t w, int32_t h)
 {
-	int releases = buffer->releases;
+	struct agent_buffer *replaced = window->shown != buffer ? window->shown : NULL;
+	int releases = window->shown_releases;
 	int frames = window->frames_done;
 	wgb_window_attach(window->window, buffer->buffer);
 	if (w < 0) {
@@ -519,8 +533,12 @@ void agent_window_show(struct agent *agent, struct agent_window *window,
 		wgb_feedback_add_listener(feedback, &feedback_listener, sf);
 		window->feedbacks_asked++;
 	}
+	window->shown_releases = buffer->releases;
 	wgb_window_commit(window->window);
-	agent_wait_count(agent, &buffer->releases, releases + 1, "buffer release");
+	window->shown = buffer;
+	if (replaced) {
+		agent_wait_count(agent, &replaced->releases, releases + 1, "buffer release");
+	}
 	agent_wait_count(agent, &window->frames_done, frames + 1, "frame done");
 }
 

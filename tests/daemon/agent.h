@@ -64,7 +64,9 @@ struct agent_window {
 	int feedbacks_presented, presented_after_done;
 	bool popup_done;
 	bool closed;
-	uint32_t states_seen; /* 1 << wgb_window.state, over all configures */
+	uint32_t states_seen;       /* 1 << wgb_window.state, over all configures */
+	struct agent_buffer *shown; /* the last buffer agent_window_show gave */
+	int shown_releases;         /* its releases before that commit */
 };
 
 struct agent_buffer {
@@ -93,6 +95,9 @@ void agent_expect_drop(struct agent *agent, uint32_t code);
 /* Shares NPAGES and sends their refs (unless !SEND_REFS); maps if MAP. */
 void agent_pool_init(
 	struct agent *agent, struct agent_pool *pool, uint32_t npages, bool send_refs, bool map);
+/* After the link ended: waits until dom0 maps nothing of SHARE, which it
+ * does once its compositor let go too. */
+void agent_wait_unmapped(struct agent *agent, struct grantlink_share *share);
 /* Releases the pool, waits for unmapped, checks the grant invariant, and
  * unshares. */
 void agent_pool_release(struct agent_pool *pool);
@@ -104,7 +109,9 @@ void agent_buffer_init(struct agent_pool *pool, struct agent_buffer *buffer, uin
 	int32_t width, int32_t height);
 void agent_buffer_fill(struct agent_buffer *buffer, uint32_t (*pattern)(int x, int y));
 /* attach + damage (x, y, w, h; w < 0: whole) + frame (+ feedback with
- * the capability presentation) + commit; waits for the frame. */
+ * the capability presentation) + commit; waits for the frame, and for the
+ * release of the buffer it replaces (dom0's compositor holds the shown
+ * one until then). */
 void agent_window_show(struct agent *agent, struct agent_window *window,
 	struct agent_buffer *buffer, int32_t x, int32_t y, int32_t w, int32_t h);
 
