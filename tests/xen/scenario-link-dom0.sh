@@ -13,6 +13,10 @@ check_no_pinned "$domid" "after the cycles"
 
 "$B/xen-link-test" host pump "$domid" || fail_now "pump (dom0 side)"
 
+# zero copy in dom0: the guest's pool exported to a receiver process
+"$B/xen-link-test" host export "$domid" || fail_now "export (dom0 side)"
+check_no_pinned "$domid" "after the export"
+
 # kill -9 of the dom0 side while it maps the guest's pool
 "$B/xen-link-test" host kill-host "$domid" >/tmp/kill-host.log 2>&1 &
 pid=$!
@@ -42,10 +46,11 @@ eval "$(guest_reports)"
 if grep -q -e 'GUEST: FAIL' -e 'xen-link-test: FAIL' "$GUEST_LOG"; then
 	fail_now "the guest reported a failure"
 fi
-for phase in cycle pump kill-host defer; do
+for phase in cycle pump export kill-host defer; do
 	guest_line "xen-link-test: guest: PASS $phase" || fail_now "guest $phase did not pass"
 done
 [ "$after_cycle_deferring" = 0 ] || fail_now "grants deferred during the cycles"
+[ "$after_export_deferring" = 0 ] || fail_now "grants deferred by the export"
 [ "$after_kill_host_deferring" = 0 ] || fail_now "grants deferred when dom0's side died"
 kg=$after_kill_guest_deferring
 echo "XEN-TIER: the guest's death while mapped deferred $kg grants (0 to 64, by timing)"

@@ -12,6 +12,8 @@ report after-smoke
 "$B"/xen-link-test guest cycle "${XEN_TIER_CYCLES:-100}" || echo "GUEST: FAIL cycle"
 report after-cycle
 "$B"/xen-link-test guest pump || echo "GUEST: FAIL pump"
+"$B"/xen-link-test guest export || echo "GUEST: FAIL export"
+report after-export
 "$B"/xen-link-test guest kill-host 5 || echo "GUEST: FAIL kill-host"
 report after-kill-host
 

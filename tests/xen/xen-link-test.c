@@ -28,6 +28,18 @@
  *   defer       the control experiment: the guest unshares its pool while
  *               dom0 still maps it (what the bridge never does), so its
  *               kernel must defer every page; dom0 is served by "cycle".
+ *   export      zero copy in dom0: the guest shares a 1080p pool writable,
+ *               dom0 exports it (grantlink_export_create) to a receiver
+ *               process it spawns, which maps the fd read-write as wl_shm
+ *               does, checks the pixels and writes a marker the guest then
+ *               sees. dom0 closes the export while the receiver maps: no
+ *               release; the receiver unmaps: released; the guest unshares
+ *               (its kernel must defer nothing). Then a read-only pool: the
+ *               receiver's read-write mmap fails with EINVAL, and released
+ *               still comes after close.
+ *
+ *   xen-link-test receiver PAGES SEED      (spawned by dom0's export phase:
+ *               a socket to it on fd 3, the pool fd on fd 4)
  *
  * Each line it prints starts with "xen-link-test:"; failures print
  * "xen-link-test: FAIL ..." and exit 1.
@@ -39,7 +51,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +65,7 @@
 #define BULK_BYTES (256 * 1024)
 #define TIMEOUT_MS 30000
 #define PUMP_BYTES (1024 * 1024)
+#define EXPORT_MARKER 0x5a17c0de5a17c0deull /* the receiver writes it at word 1 */
 
 enum msg_type {
 	MSG_POOL = 1,  /* guest -> dom0: seed, npages, refs[npages] */
@@ -497,10 +513,10 @@ static struct grantlink *guest_connect(struct grantlink_domain *domain, const ch
 
 /* Shares NPAGES with notify, fills them with SEED's pattern, sends the
  * pool message. */
-static struct grantlink_share *guest_share_pool(
-	struct grantlink_domain *domain, struct grantlink *link, uint32_t seed, size_t npages)
+static struct grantlink_share *guest_share_pool(struct grantlink_domain *domain,
+	struct grantlink *link, uint32_t seed, size_t npages, uint32_t flags)
 {
-	struct grantlink_share *share = grantlink_share_create(domain, 0, npages, 0);
+	struct grantlink_share *share = grantlink_share_create(domain, 0, npages, flags);
 	if (!share) {
 		fail("share %zu pages", npages);
 	}
@@ -527,7 +543,7 @@ static void guest_cycles(struct grantlink_domain *domain, struct grantlink *link
 	for (unsigned i = 0; i < n; i++) {
 		/* the first pool is a whole 1080p frame buffer */
 		size_t npages = i == 0 ? FRAME_POOL_PAGES : POOL_PAGES;
-		struct grantlink_share *share = guest_share_pool(domain, link, i + 1, npages);
+		struct grantlink_share *share = guest_share_pool(domain, link, i + 1, npages, 0);
 		expect_msg(link, MSG_MAPPED);
 		grantlink_share_retire(share);
 		send_msg(link, MSG_DESTROY, NULL, 0);
@@ -551,6 +567,31 @@ static void guest_cycles(struct grantlink_domain *domain, struct grantlink *link
 	send_msg(link, MSG_DONE, NULL, 0);
 }
 
+/* The guest's half of the export phase: a writable pool dom0's receiver
+ * writes into, then a read-only one it cannot map read-write. Unshared only
+ * once dom0 says the export was released: nothing may be deferred. */
+static void guest_export(struct grantlink_domain *domain, struct grantlink *link)
+{
+	struct grantlink_share *share =
+		guest_share_pool(domain, link, 21, FRAME_POOL_PAGES, GRANTLINK_SHARE_WRITABLE);
+	expect_msg(link, MSG_MAPPED);
+	const uint64_t *w = grantlink_share_get_data(share);
+	if (w[1] != EXPORT_MARKER || w[0] != word_pattern(21, 0) || w[2] != word_pattern(21, 2)) {
+		errno = EBADMSG;
+		fail("the receiver's write is not in the pool (word 1: %#" PRIx64 ")", w[1]);
+	}
+	say("dom0's receiver process wrote into the writable pool; seen here");
+	send_msg(link, MSG_DESTROY, NULL, 0);
+	expect_msg(link, MSG_UNMAPPED);
+	grantlink_share_destroy(share);
+
+	share = guest_share_pool(domain, link, 22, POOL_PAGES, 0);
+	expect_msg(link, MSG_UNMAPPED);
+	grantlink_share_destroy(share);
+	say("both pools unshared after dom0's export was released");
+	send_msg(link, MSG_DONE, NULL, 0);
+}
+
 static int guest(const char *phase, unsigned n)
 {
 	struct grantlink_domain *domain = open_domain();
@@ -561,8 +602,10 @@ static int guest(const char *phase, unsigned n)
 		guest_cycles(domain, link, n);
 	} else if (!strcmp(phase, "pump")) {
 		pump_run(link, true);
+	} else if (!strcmp(phase, "export")) {
+		guest_export(domain, link);
 	} else if (!strcmp(phase, "defer")) {
-		struct grantlink_share *share = guest_share_pool(domain, link, 5, POOL_PAGES);
+		struct grantlink_share *share = guest_share_pool(domain, link, 5, POOL_PAGES, 0);
 		expect_msg(link, MSG_MAPPED);
 		grantlink_share_destroy(share); /* while dom0 maps it */
 		send_msg(link, MSG_DESTROY, NULL, 0);
@@ -570,14 +613,14 @@ static int guest(const char *phase, unsigned n)
 		say("unshared %d pages while dom0 mapped them, then dom0 unmapped", POOL_PAGES);
 		send_msg(link, MSG_DONE, NULL, 0);
 	} else if (!strcmp(phase, "kill-guest")) {
-		guest_share_pool(domain, link, 99, POOL_PAGES);
+		guest_share_pool(domain, link, 99, POOL_PAGES, 0);
 		expect_msg(link, MSG_MAPPED);
 		say("READY: pool mapped by dom0, waiting to be killed");
 		for (;;) {
 			pause();
 		}
 	} else if (!strcmp(phase, "kill-host")) {
-		struct grantlink_share *share = guest_share_pool(domain, link, 42, POOL_PAGES);
+		struct grantlink_share *share = guest_share_pool(domain, link, 42, POOL_PAGES, 0);
 		expect_msg(link, MSG_MAPPED);
 		check_no_notify(link, "after dom0 mapped the pool");
 		say("READY: pool mapped by dom0, waiting for dom0 to die");
@@ -681,6 +724,218 @@ static struct grantlink_mapping *host_recv_pool(struct grantlink *link)
 	return mapping;
 }
 
+/* --- export: dom0 hands the guest's pages to another process --------------- */
+
+struct receiver_report {
+	char code; /* 'M' mapped and checked, 'E' mmap refused, 'u' unmapped */
+	int err;
+};
+
+static void report_to(int sock, char code, int err)
+{
+	struct receiver_report r = {.code = code, .err = err};
+	if (write(sock, &r, sizeof(r)) != sizeof(r)) {
+		fail("report to dom0's side");
+	}
+}
+
+/* The receiver (dom0's compositor in the bridge): knows only the fd and
+ * the pool size, maps it as libwayland's wl_shm does (read-write, shared,
+ * offset 0) and closes the fd at once. The fd is a reference to the same
+ * open file as one sent with SCM_RIGHTS would be. */
+static int receiver(size_t npages, uint32_t seed)
+{
+	const int sock = 3, fd = 4;
+	size_t size = npages * GRANTLINK_PAGE_SIZE;
+	int64_t t0 = now_ms();
+	uint64_t *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int err = errno;
+	int64_t took = now_ms() - t0;
+	close(fd);
+	if (p == MAP_FAILED) {
+		say("read-write mmap of %zu pages refused: %s", npages, strerror(err));
+		report_to(sock, 'E', err);
+		return 0;
+	}
+	size_t bad = check_pool(p, npages, seed);
+	if (bad != SIZE_MAX) {
+		errno = EBADMSG;
+		fail("pool %u differs at byte %zu", seed, bad * 8);
+	}
+	p[1] = EXPORT_MARKER;
+	say("mapped %zu pages read-write in %" PRId64 " ms, pixels checked, marker written", npages,
+		took);
+	report_to(sock, 'M', 0);
+	char go;
+	if (read(sock, &go, 1) != 1) {
+		fail("wait for dom0's go");
+	}
+	munmap(p, size);
+	report_to(sock, 'u', 0);
+	return 0;
+}
+
+/* Spawns the receiver of EXPORT's fd; returns its pid, and a socket to it
+ * in SOCK. */
+static pid_t spawn_receiver(
+	const struct grantlink_export *export, int *sock, uint32_t npages, uint32_t seed)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		fail("socketpair");
+	}
+	char pages_arg[16], seed_arg[16];
+	snprintf(pages_arg, sizeof(pages_arg), "%u", npages);
+	snprintf(seed_arg, sizeof(seed_arg), "%u", seed);
+	char *argv[] = {"xen-link-test", "receiver", pages_arg, seed_arg, NULL};
+	posix_spawn_file_actions_t actions;
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, sv[1], 3);
+	posix_spawn_file_actions_adddup2(&actions, grantlink_export_get_fd(export), 4);
+	pid_t pid;
+	/* exec: the other gntdev and evtchn fds of this process are
+	 * close-on-exec, so the receiver holds the pool fd only as fd 4 */
+	int err = posix_spawn(&pid, "/proc/self/exe", &actions, NULL, argv, NULL);
+	posix_spawn_file_actions_destroy(&actions);
+	close(sv[1]);
+	if (err) {
+		errno = err;
+		fail("spawn the receiver");
+	}
+	*sock = sv[0];
+	return pid;
+}
+
+static struct receiver_report read_report(int sock)
+{
+	struct receiver_report r;
+	if (read(sock, &r, sizeof(r)) != sizeof(r)) {
+		errno = EPIPE;
+		fail("the receiver died");
+	}
+	return r;
+}
+
+static void reap(pid_t pid)
+{
+	int status;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		errno = ECHILD;
+		fail("the receiver failed (status %#x)", status);
+	}
+}
+
+static unsigned released;
+
+static void on_released(void *data)
+{
+	(void)data;
+	released++;
+}
+
+/* Dispatches the domain until RELEASED reaches EXPECTED; returns the ms. */
+static int64_t wait_released(struct grantlink_domain *domain, unsigned expected)
+{
+	int64_t t0 = now_ms();
+	while (released < expected) {
+		if (now_ms() - t0 > TIMEOUT_MS) {
+			errno = ETIMEDOUT;
+			fail("no release within %d ms", TIMEOUT_MS);
+		}
+		struct pollfd pfd = {.fd = grantlink_domain_get_fd(domain), .events = POLLIN};
+		poll(&pfd, 1, 100);
+		grantlink_domain_dispatch(domain);
+	}
+	return now_ms() - t0;
+}
+
+/* Receives a pool message and exports its refs: returns the export. */
+static struct grantlink_export *host_export_pool(
+	struct grantlink *link, uint32_t *seed, uint32_t *npages)
+{
+	uint32_t len;
+	uint32_t *payload = recv_msg(link, MSG_POOL, &len);
+	if (len < 8 || payload[1] == 0 || payload[1] > 4096 || len != 8 + payload[1] * 4) {
+		errno = EPROTO;
+		fail("bad pool message (%u bytes)", len);
+	}
+	*seed = payload[0];
+	*npages = payload[1];
+	int64_t t0 = now_ms();
+	struct grantlink_export *export = grantlink_export_create(link, payload + 2, *npages);
+	if (!export) {
+		fail("export %u pages", *npages);
+	}
+	say("exported %u pages in %" PRId64 " ms (fd %d, offset %zu, size %zu)", *npages,
+		now_ms() - t0, grantlink_export_get_fd(export), grantlink_export_get_offset(export),
+		grantlink_export_get_size(export));
+	free(payload);
+	return export;
+}
+
+static void host_export(struct grantlink_domain *domain, struct grantlink *link)
+{
+	struct grantlink_counters c;
+	uint32_t seed, npages;
+	int sock;
+
+	/* the writable pool: the receiver maps it and writes */
+	struct grantlink_export *export = host_export_pool(link, &seed, &npages);
+	pid_t pid = spawn_receiver(export, &sock, npages, seed);
+	struct receiver_report r = read_report(sock);
+	if (r.code != 'M') {
+		errno = r.err;
+		fail("the receiver could not map the writable pool");
+	}
+	send_msg(link, MSG_MAPPED, NULL, 0);
+	expect_msg(link, MSG_DESTROY);
+	grantlink_export_close(export, on_released, NULL);
+	/* our fd is gone; the receiver's mapping holds the map: a release now
+	 * would come at once (gntdev sends from close when it was the last) */
+	struct pollfd pfd = {.fd = grantlink_domain_get_fd(domain), .events = POLLIN};
+	poll(&pfd, 1, 500);
+	grantlink_domain_dispatch(domain);
+	if (released != 0) {
+		errno = EPROTO;
+		fail("released while the receiver still maps the pool");
+	}
+	grantlink_domain_get_counters(domain, &c);
+	if (c.mapped != npages) {
+		errno = EPROTO;
+		fail("mapped=%" PRId64 " while the receiver maps %u pages", c.mapped, npages);
+	}
+	say("export closed while the receiver maps: not released after 500 ms, mapped=%" PRId64,
+		c.mapped);
+	if (write(sock, "u", 1) != 1) {
+		fail("tell the receiver to unmap");
+	}
+	if (read_report(sock).code != 'u') {
+		errno = EPROTO;
+		fail("the receiver did not unmap");
+	}
+	say("released %" PRId64 " ms after the receiver's munmap", wait_released(domain, 1));
+	close(sock);
+	reap(pid);
+	send_msg(link, MSG_UNMAPPED, NULL, 0);
+
+	/* the read-only pool: no read-write mmap, and still a release */
+	export = host_export_pool(link, &seed, &npages);
+	pid = spawn_receiver(export, &sock, npages, seed);
+	r = read_report(sock);
+	if (r.code != 'E' || r.err != EINVAL) {
+		errno = r.code == 'E' ? r.err : 0;
+		fail("the receiver's read-write mmap of a read-only pool: %c", r.code);
+	}
+	close(sock);
+	reap(pid);
+	grantlink_export_close(export, on_released, NULL);
+	say("read-write mmap of the read-only pool refused (EINVAL); released %" PRId64
+	    " ms after close",
+		wait_released(domain, 2));
+	send_msg(link, MSG_UNMAPPED, NULL, 0);
+	expect_msg(link, MSG_DONE);
+}
+
 /* Serves the guest's cycles: pools, destroys, bulk, until "done". */
 static void host_cycles(struct grantlink *link)
 {
@@ -720,6 +975,8 @@ static int host(const char *phase, uint16_t guest, const char *link_name)
 		host_cycles(link);
 	} else if (!strcmp(phase, "pump")) {
 		pump_run(link, false);
+	} else if (!strcmp(phase, "export")) {
+		host_export(domain, link);
 	} else if (!strcmp(phase, "kill-guest")) {
 		struct grantlink_mapping *mapping = host_recv_pool(link);
 		check_no_notify(link, "after mapping the pool");
@@ -764,6 +1021,10 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "guest")) {
 		role = "guest";
 		return guest(argv[2], argc >= 4 ? (unsigned)atoi(argv[3]) : 20);
+	}
+	if (argc == 4 && !strcmp(argv[1], "receiver")) {
+		role = "receiver";
+		return receiver((size_t)atoi(argv[2]), (uint32_t)strtoul(argv[3], NULL, 10));
 	}
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "host")) {
 		role = "dom0";

@@ -95,9 +95,9 @@ void grantlink_domain_destroy(struct grantlink_domain *domain);
 uint16_t grantlink_domain_get_domid(const struct grantlink_domain *domain);
 enum grantlink_backend grantlink_domain_get_backend(const struct grantlink_domain *domain);
 
-/* Readable when deferred-reclaim work is due or an export was released;
- * -1 when the backend has none (xen, until it exports: the kernel does its
- * reclaim). Call grantlink_domain_dispatch then. */
+/* Readable when deferred-reclaim work is due (local; on xen the kernel does
+ * it) or an export was released (both). Call grantlink_domain_dispatch
+ * then. An fd on both backends (xen: the event channel fd of exports). */
 int grantlink_domain_get_fd(struct grantlink_domain *domain);
 /* Runs one reclaim iteration of the deferred list and calls the released
  * callbacks of the exports let go of. Returns the number of pages freed

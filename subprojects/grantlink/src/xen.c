@@ -33,10 +33,27 @@
  * whether an event was lost meanwhile); on the notify channel that would
  * read as "the peer let go", so connect swallows it.
  *
+ * Exports: a fresh gntdev fd per export (libxengnttab handle), the refs
+ * mapped on it by a raw IOCTL_GNTDEV_MAP_GRANT_REF (index 0 on a fresh fd;
+ * libxengnttab has no map-without-mmap call) and never mmapped here: a
+ * gntdev map can be mmapped once, and that is the receiver's. Release is
+ * the kernel's unmap-notify on that map, SEND_EVENT to a loopback event
+ * channel pair of this domain on the domain's event channel handle, whose
+ * fd is the domain fd: gntdev sends when the map's last user goes (the
+ * receiver's munmap, close or death; our fd's close when nobody mapped it;
+ * gntdev_put_map in drivers/xen/gntdev.c), which can only come after our
+ * close since our fd holds the map. Notify is armed on the port bound with
+ * bind_interdomain and heard on its unbound-allocated end, because Xen
+ * marks the interdomain-bound end pending at bind: that spurious event
+ * lands on a port nobody listens to. Both ports are bound through
+ * /dev/xen/evtchn, so gntdev's evtchn_get accepts them and holds them
+ * until it has sent.
+ *
  * Deferred reclaim is the kernel's; its counters are read from sysfs where
  * the kernel exposes them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +78,7 @@ struct xen_domain {
 	xengntshr_handle *gntshr;
 	xengnttab_handle *gnttab;
 	struct xs_handle *xs;
+	xenevtchn_handle *evtchn; /* exports' release channels; the domain fd */
 };
 
 struct xen_link {
@@ -89,6 +107,14 @@ struct xen_share {
 
 struct xen_mapping {
 	struct grantlink_mapping base;
+};
+
+struct xen_export {
+	struct grantlink_export base;
+	xengnttab_handle *gnttab;   /* holds the map; NULL once closed */
+	evtchn_port_t notify_port;  /* gntdev sends on it (bound interdomain) */
+	evtchn_port_t release_port; /* ...and it arrives here (bound unbound) */
+	bool have_ports;
 };
 
 static struct xen_domain *xen_domain(struct grantlink_domain *domain)
@@ -120,10 +146,22 @@ static struct grantlink_domain *xen_domain_create(const struct grantlink_domain_
 		gl_err_errno("cannot open gntdev (xengnttab_open)");
 		goto out_gntshr;
 	}
+	domain->evtchn = xenevtchn_open(NULL, 0);
+	if (!domain->evtchn) {
+		gl_err_errno("cannot open event channels");
+		goto out_gnttab;
+	}
+	/* dispatch reads events until there are none: never block */
+	int evtchn_fd = xenevtchn_fd(domain->evtchn);
+	int fl = fcntl(evtchn_fd, F_GETFL);
+	if (fl < 0 || fcntl(evtchn_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		gl_err_errno("cannot make the event channel fd non-blocking");
+		goto out_evtchn;
+	}
 	domain->xs = xs_open(0);
 	if (!domain->xs) {
 		gl_err_errno("cannot open xenstore");
-		goto out_gnttab;
+		goto out_evtchn;
 	}
 	unsigned int len;
 	char *domid = xs_read(domain->xs, XBT_NULL, "domid", &len);
@@ -137,6 +175,8 @@ static struct grantlink_domain *xen_domain_create(const struct grantlink_domain_
 
 out_xs:
 	xs_close(domain->xs);
+out_evtchn:
+	xenevtchn_close(domain->evtchn);
 out_gnttab:
 	xengnttab_close(domain->gnttab);
 out_gntshr:
@@ -150,6 +190,7 @@ static void xen_domain_destroy(struct grantlink_domain *base)
 {
 	struct xen_domain *domain = xen_domain(base);
 	xs_close(domain->xs);
+	xenevtchn_close(domain->evtchn);
 	xengnttab_close(domain->gnttab);
 	xengntshr_close(domain->gntshr);
 	free(domain);
@@ -157,13 +198,42 @@ static void xen_domain_destroy(struct grantlink_domain *base)
 
 static int xen_domain_get_fd(struct grantlink_domain *base)
 {
-	(void)base;
-	return -1;
+	return xenevtchn_fd(xen_domain(base)->evtchn);
 }
 
+static struct xen_export *export_by_release_port(struct grantlink_domain *base, evtchn_port_t port)
+{
+	struct grantlink_export *export;
+	gl_list_for_each(export, &base->exports, link)
+	{
+		struct xen_export *xe = (struct xen_export *)export;
+		if (xe->have_ports && xe->release_port == port) {
+			return xe;
+		}
+	}
+	return NULL;
+}
+
+/* Releases the exports whose map the kernel let go of. The reclaim of our
+ * shares is the kernel's: no page is freed here. */
 static size_t xen_domain_dispatch(struct grantlink_domain *base)
 {
-	(void)base;
+	struct xen_domain *domain = xen_domain(base);
+	xenevtchn_port_or_error_t port;
+	while ((port = xenevtchn_pending(domain->evtchn)) >= 0) {
+		struct xen_export *export = export_by_release_port(base, (evtchn_port_t)port);
+		if (!export || !export->base.closed) {
+			/* Xen's event on a notify port at its bind, or a map some
+			 * other holder of our fd unmapped by ioctl before we closed
+			 * (never wl_shm): the pages are not ours to call free */
+			xenevtchn_unmask(domain->evtchn, (evtchn_port_t)port);
+			continue;
+		}
+		gl_export_release(&export->base);
+	}
+	if (errno != EAGAIN) {
+		gl_err_errno("reading event channels");
+	}
 	return 0;
 }
 
@@ -674,6 +744,128 @@ static void xen_unmap(struct grantlink_mapping *base)
 	free(base);
 }
 
+/* --- exports ------------------------------------------------------------ */
+
+static void export_unbind(struct xen_domain *domain, struct xen_export *export)
+{
+	if (export->have_ports) {
+		xenevtchn_unbind(domain->evtchn, export->release_port);
+		xenevtchn_unbind(domain->evtchn, export->notify_port);
+		export->have_ports = false;
+	}
+}
+
+/* A loopback channel in this domain: NOTIFY's events arrive on RELEASE. */
+static bool bind_loopback(struct xen_domain *domain, struct xen_export *export)
+{
+	int release = xenevtchn_bind_unbound_port(domain->evtchn, domain->base.domid);
+	if (release < 0) {
+		return false;
+	}
+	int notify = xenevtchn_bind_interdomain(
+		domain->evtchn, domain->base.domid, (evtchn_port_t)release);
+	if (notify < 0) {
+		int err = errno;
+		xenevtchn_unbind(domain->evtchn, (evtchn_port_t)release);
+		errno = err;
+		return false;
+	}
+	export->release_port = (evtchn_port_t)release;
+	export->notify_port = (evtchn_port_t)notify;
+	export->have_ports = true;
+	return true;
+}
+
+static struct grantlink_export *xen_export_create(
+	struct grantlink *base, const uint32_t *refs, size_t count)
+{
+	struct xen_domain *domain = xen_domain(base->domain);
+	struct xen_export *export = calloc(1, sizeof(*export));
+	struct ioctl_gntdev_map_grant_ref *op =
+		malloc(sizeof(*op) + (count - 1) * sizeof(op->refs[0]));
+	int err;
+	if (!export || !op) {
+		err = ENOMEM;
+		goto out_free;
+	}
+	/* a fresh gntdev fd: its first map is at index 0, the offset the
+	 * receiver maps at, and the fd is the map's alone to hand out */
+	export->gnttab = xengnttab_open(NULL, 0);
+	if (!export->gnttab) {
+		err = errno;
+		gl_err_errno("cannot open gntdev (xengnttab_open)");
+		goto out_free;
+	}
+	op->count = (uint32_t)count;
+	op->pad = 0;
+	for (size_t i = 0; i < count; i++) {
+		op->refs[i].domid = base->peer_domid;
+		op->refs[i].ref = refs[i];
+	}
+	int fd = xengnttab_fd(export->gnttab);
+	if (ioctl(fd, IOCTL_GNTDEV_MAP_GRANT_REF, op) < 0) {
+		err = errno;
+		gl_err_errno(
+			"cannot map %zu refs of domain %u for export", count, base->peer_domid);
+		goto out_close;
+	}
+	if (op->index != 0) {
+		gl_err("a fresh gntdev fd mapped at index %llu, not 0",
+			(unsigned long long)op->index);
+		err = EPROTO;
+		goto out_close;
+	}
+	if (!bind_loopback(domain, export)) {
+		err = errno;
+		gl_err_errno("cannot bind an export's release channel");
+		goto out_close;
+	}
+	/* SEND_EVENT only: CLEAR_BYTE can Oops the kernel when the receiver
+	 * maps read-only (shared/zero-copy-dom0.md) */
+	struct ioctl_gntdev_unmap_notify notify = {
+		.index = 0,
+		.action = UNMAP_NOTIFY_SEND_EVENT,
+		.event_channel_port = export->notify_port,
+	};
+	if (ioctl(fd, IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &notify) < 0) {
+		err = errno;
+		gl_err_errno("cannot arm an export's unmap-notify");
+		goto out_unbind;
+	}
+	free(op);
+	export->base.fd = fd;
+	export->base.offset = 0;
+	return &export->base;
+
+out_unbind:
+	export_unbind(domain, export);
+out_close:
+	xengnttab_close(export->gnttab);
+out_free:
+	free(op);
+	free(export);
+	errno = err;
+	return NULL;
+}
+
+static void xen_export_close(struct grantlink_export *base)
+{
+	struct xen_export *export = (struct xen_export *)base;
+	/* our fd goes: the map goes with the receiver's last use of it, or
+	 * now if it never mapped it, and gntdev sends then */
+	xengnttab_close(export->gnttab);
+	export->gnttab = NULL;
+	base->fd = -1;
+}
+
+static void xen_export_free(struct grantlink_export *base)
+{
+	struct xen_export *export = (struct xen_export *)base;
+	xengnttab_close(export->gnttab);
+	export_unbind(xen_domain(base->domain), export);
+	free(export);
+}
+
 const struct grantlink_impl gl_xen_impl = {
 	.name = "xen",
 	.domain_create = xen_domain_create,
@@ -699,4 +891,7 @@ const struct grantlink_impl gl_xen_impl = {
 	.share_set_notify = xen_share_set_notify,
 	.map = xen_map,
 	.unmap = xen_unmap,
+	.export_create = xen_export_create,
+	.export_close = xen_export_close,
+	.export_free = xen_export_free,
 };
