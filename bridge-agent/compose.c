@@ -9,6 +9,7 @@
 #include <wlr/types/wlr_surface.h>
 
 #include "compose.h"
+#include "copy.h"
 #include "log.h"
 #include "texture.h"
 
@@ -33,6 +34,42 @@ static void hash_surface(struct wlr_surface *surface, int sx, int sy, void *data
 	ctx->hash = hash_mix(ctx->hash, (uint32_t)sy);
 	ctx->hash = hash_mix(ctx->hash, (uint32_t)surface->current.width);
 	ctx->hash = hash_mix(ctx->hash, (uint32_t)surface->current.height);
+}
+
+/* Draws the W x H rectangle of SRC at SX, SY onto DST at DX, DY (OVER), as
+ * a plain copy where that is what OVER does: the same 32-bit format without
+ * alpha (an opaque pixel over anything is itself; pixman's blt copies the
+ * unused byte as it is, and so does this), SRC untransformed, the rectangle
+ * inside both images, and the two apart in memory (a texture never lives in
+ * the buffer being composed: pool.c unpins it first). Else pixman draws it. */
+static void draw_rect(pixman_image_t *src, pixman_image_t *dst, bool transformed, int sx, int sy,
+	int dx, int dy, int w, int h)
+{
+	pixman_format_code_t format = pixman_image_get_format(src);
+	if (transformed || format != pixman_image_get_format(dst) ||
+		PIXMAN_FORMAT_BPP(format) != 32 || PIXMAN_FORMAT_A(format) != 0 || sx < 0 ||
+		sy < 0 || dx < 0 || dy < 0 || w <= 0 || h <= 0 ||
+		sx + w > pixman_image_get_width(src) || sy + h > pixman_image_get_height(src) ||
+		dx + w > pixman_image_get_width(dst) || dy + h > pixman_image_get_height(dst)) {
+		goto composite;
+	}
+	size_t src_stride = (size_t)pixman_image_get_stride(src);
+	size_t dst_stride = (size_t)pixman_image_get_stride(dst);
+	size_t row = (size_t)w * 4;
+	const uint8_t *from = (const uint8_t *)pixman_image_get_data(src) +
+			      (size_t)sy * src_stride + (size_t)sx * 4;
+	uint8_t *to =
+		(uint8_t *)pixman_image_get_data(dst) + (size_t)dy * dst_stride + (size_t)dx * 4;
+	const uint8_t *from_end = from + (size_t)(h - 1) * src_stride + row;
+	const uint8_t *to_end = to + (size_t)(h - 1) * dst_stride + row;
+	if ((uintptr_t)from < (uintptr_t)to_end && (uintptr_t)to < (uintptr_t)from_end) {
+		goto composite;
+	}
+	bridge_copy_rect(to, dst_stride, from, src_stride, row, (size_t)h);
+	return;
+
+composite:
+	pixman_image_composite32(PIXMAN_OP_OVER, src, NULL, dst, sx, sy, 0, 0, dx, dy, w, h);
 }
 
 static void compose_surface(struct wlr_surface *surface, int sx, int sy, void *data)
@@ -89,9 +126,9 @@ static void compose_surface(struct wlr_surface *surface, int sx, int sy, void *d
 	int n;
 	pixman_box32_t *rects = pixman_region32_rectangles(&region, &n);
 	for (int i = 0; i < n; i++) {
-		pixman_image_composite32(PIXMAN_OP_OVER, src, NULL, ctx->dst,
-			rects[i].x1 - x + off_x, rects[i].y1 - y + off_y, 0, 0, rects[i].x1,
-			rects[i].y1, rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1);
+		draw_rect(src, ctx->dst, scaled, rects[i].x1 - x + off_x, rects[i].y1 - y + off_y,
+			rects[i].x1, rects[i].y1, rects[i].x2 - rects[i].x1,
+			rects[i].y2 - rects[i].y1);
 	}
 	if (scaled) {
 		pixman_image_set_transform(src, NULL);
