@@ -4,7 +4,8 @@
  * wlroots 0.15, headless backend, pixman renderer, one output with a
  * configurable size and refresh rate (e.g. 240 Hz) so that what sits between
  * the app and this host, not the host, limits the frame rate. It shows xdg
- * toplevels through wlr_scene at the output's top-left corner, sends frame
+ * toplevels through wlr_scene with their main surface at the output's
+ * top-left corner (see view_handle_map), sends frame
  * callbacks and presentation feedback, and offers the globals a bridge
  * daemon may bind (seat without devices, data device, viewporter,
  * xdg-output). Its refresh cycle is its own periodic timer, so render
@@ -226,6 +227,17 @@ out_free:
 static void view_handle_map(struct wl_listener *listener, void *data)
 {
 	struct bench_view *view = wl_container_of(listener, view, map);
+	/* The main surface, not the window geometry, goes to 0,0: the app's
+	 * pixels sit at the same place whether it draws its own window or a
+	 * bridge adds a frame around it (which is then partly off-screen).
+	 * wlroots 0.15's pixman renderer composites a surface at 0,0 with a
+	 * blt and one anywhere else through a translation transform, a much
+	 * slower path: the same place keeps the comparison fair. */
+	if (view->xdg_surface->role == WLR_XDG_SURFACE_ROLE_TOPLEVEL) {
+		struct wlr_box geo;
+		wlr_xdg_surface_get_geometry(view->xdg_surface, &geo);
+		wlr_scene_node_set_position(view->node, geo.x, geo.y);
+	}
 	wlr_scene_node_set_enabled(view->node, true);
 }
 
