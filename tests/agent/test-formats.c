@@ -35,11 +35,16 @@ static void on_commit(struct fake_window *window, void *data)
 	if (window->parent || window->width != FORMATS_W || window->height != FORMATS_H) {
 		return;
 	}
-	/* each stage in order; commits in between (none expected) are let be */
+	/* each stage in order; commits in between (none expected) are let be,
+	 * but a stage passed over was never shown right */
 	for (int i = progress->stage; i < FORMATS_NSTAGES; i++) {
 		const struct formats_stage *stage = formats_stage(i);
 		if (agent_test_compare(window, expected, (void *)stage, NULL) != 0) {
 			continue;
+		}
+		for (int skipped = progress->stage; skipped < i; skipped++) {
+			check_note("stage %d never shown as expected", skipped);
+			progress->mismatches++;
 		}
 		if (window->format != (stage->opaque ? 1u : 0u)) {
 			check_note("stage %d shown in format %u", i, window->format);
