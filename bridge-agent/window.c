@@ -33,18 +33,20 @@
  * that the app draws and the agent composes the next frame while dom0
  * shows this one: a commit whose new pixels go to dom0 with a frame
  * request is answered at once. The app's next frame, if it comes before
- * that frame event, is composed into a free grant buffer but waits there
- * (`ready`) for the event; it goes out then, and is answered then (one
- * frame at a time: by its own frame event). So at most two frames are in
- * flight, only one of them in dom0, and dom0 never gets a frame to
- * replace before it was shown. Every PIPELINE_FRAMES frames the window
- * tries one at a time again: where that keeps up with the refresh (a
- * small window, a fast host) going ahead would only add a frame of
- * latency. A commit without new pixels, or one that finds every grant
- * buffer busy, is answered by a frame event, as is every callback while
- * no frame went out. A configure ack does not wait: a frame composed
- * ahead goes with it. A hidden window gets no frame events: its app draws
- * at most one frame past the last one sent, then waits.
+ * that frame event (or, one at a time, an app's second commit before it),
+ * is composed into a free grant buffer but waits there (`ready`) for the
+ * event; it goes out then, and its app is answered then (one at a time:
+ * by that frame's own event, so an app that commits twice a frame has
+ * both shown, one a frame, rather than one replaced unshown). So at most
+ * two frames are in flight, only one of them in dom0, and dom0 never gets
+ * a frame to replace before it was shown. Every PIPELINE_FRAMES frames
+ * the window tries one at a time again: where that keeps up with the
+ * refresh (a small window, a fast host) going ahead would only add a
+ * frame of latency. A commit without new pixels, or one that finds every
+ * grant buffer busy, is answered by a frame event, as is every callback
+ * while no frame went out. A configure ack does not wait: a frame
+ * composed ahead goes with it. A hidden window gets no frame events: its
+ * app draws at most one frame past the last one sent, then waits.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +333,7 @@ static void frame_handle_done(void *data, struct wgb_frame *frame, uint32_t time
 	 * out when the window is a frame ahead, else by its own frame event */
 	bool had_ready = window->ready != NULL;
 	if (had_ready) {
+		window->answered_ns = 0; /* it was drawn ahead: not timed */
 		flush(window);
 	}
 	/* else whatever callbacks are left are answered by this event */
@@ -717,7 +720,10 @@ static void flush(struct bridge_window *window)
 		commit |= request_frame(window, sent);
 		early = sent && !window->want_frame && window->pipeline;
 		if (early && --window->pipeline_left <= 0) {
+			/* this frame's app waits for its frame event: the
+			 * next one is timed one at a time */
 			window->pipeline = false;
+			early = false;
 		}
 	}
 	if (window->ack_pending) {
