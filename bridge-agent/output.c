@@ -72,7 +72,9 @@ void bridge_output_update(struct bridge_server *server, uint32_t name, int32_t x
 	if (!wlr_output_commit(out->output)) {
 		bridge_log(BRIDGE_LOG_DEBUG, "output %u: commit refused", name);
 	}
-	(void)refresh; /* headless outputs keep their fixed mode */
+	/* headless outputs keep their fixed mode; the agent's pacing wants
+	 * dom0's */
+	out->refresh = refresh > 0 ? refresh : 0;
 	wlr_output_layout_add(server->layout, out->output, x, y);
 }
 
@@ -91,6 +93,20 @@ struct wlr_output *bridge_output_any(struct bridge_server *server)
 	}
 	struct bridge_output *out = wl_container_of(server->outputs.next, out, link);
 	return out->output;
+}
+
+int64_t bridge_output_min_period_ns(struct bridge_server *server)
+{
+	int64_t period = 0;
+	struct bridge_output *out;
+	wl_list_for_each(out, &server->outputs, link)
+	{
+		if (out->refresh > 0) {
+			int64_t p = 1000000000000LL / out->refresh;
+			period = period && period < p ? period : p;
+		}
+	}
+	return period ? period : 1000000000000LL / 60000;
 }
 
 void bridge_outputs_finish(struct bridge_server *server)

@@ -15,6 +15,7 @@ struct bridge_output {
 	struct wl_list link; /* bridge_server::outputs */
 	uint32_t name;       /* the daemon's */
 	struct wlr_output *output;
+	int32_t refresh; /* dom0's, mHz; 0 unknown */
 };
 
 void bridge_output_update(struct bridge_server *server, uint32_t name, int32_t x, int32_t y,
@@ -22,6 +23,8 @@ void bridge_output_update(struct bridge_server *server, uint32_t name, int32_t x
 void bridge_output_remove(struct bridge_server *server, uint32_t name);
 /* An output to name in presentation feedback; NULL if dom0 reported none. */
 struct wlr_output *bridge_output_any(struct bridge_server *server);
+/* The refresh period of dom0's fastest output, in ns; 60 Hz if unknown. */
+int64_t bridge_output_min_period_ns(struct bridge_server *server);
 void bridge_outputs_finish(struct bridge_server *server);
 
 #endif

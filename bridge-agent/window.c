@@ -25,6 +25,28 @@
  * buffer's x8r8g8b8 view and sent as xrgb8888, so that an XRGB8888 app's
  * pixels are copied with a blt rather than converted one by one; anything
  * else as argb8888.
+ *
+ * Pacing: the app's frame callbacks follow dom0's frame events. When one
+ * frame at a time misses dom0's refresh (twice in a row, from answering
+ * the app to the frame event of its next pixels took over 1.5 refresh
+ * periods of dom0's fastest output), the window goes one frame ahead, so
+ * that the app draws and the agent composes the next frame while dom0
+ * shows this one: a commit whose new pixels go to dom0 with a frame
+ * request is answered at once. The app's next frame, if it comes before
+ * that frame event (or, one at a time, an app's second commit before it),
+ * is composed into a free grant buffer but waits there (`ready`) for the
+ * event; it goes out then, and its app is answered then (one at a time:
+ * by that frame's own event, so an app that commits twice a frame has
+ * both shown, one a frame, rather than one replaced unshown). So at most
+ * two frames are in flight, only one of them in dom0, and dom0 never gets
+ * a frame to replace before it was shown. Every PIPELINE_FRAMES frames
+ * the window tries one at a time again: where that keeps up with the
+ * refresh (a small window, a fast host) going ahead would only add a
+ * frame of latency. A commit without new pixels, or one that finds every
+ * grant buffer busy, is answered by a frame event, as is every callback
+ * while no frame went out. A configure ack does not wait: a frame
+ * composed ahead goes with it. A hidden window gets no frame events: its
+ * app draws at most one frame past the last one sent, then waits.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +83,19 @@ struct window_feedback {
 	struct wlr_presentation_feedback *feedback;
 	struct wl_list link; /* link_feedback::feedbacks or a local list */
 };
+
+/* a dom0 frame event asked for with a window commit */
+struct window_frame {
+	struct bridge_window *window;
+	struct wgb_frame *proxy;
+	struct wl_list link; /* bridge_window::frames */
+	bool content;        /* asked for with new pixels */
+	int64_t since_ns;    /* the app's answer before those pixels */
+};
+
+/* Frames a window stays one ahead before it tries again without: the
+ * probe costs one slow frame in this many. */
+#define PIPELINE_FRAMES 120
 
 /* Protocol limit the daemon grants every agent: wgb_feedbacks of a window
  * not yet answered. */
@@ -236,15 +271,76 @@ static void send_done(struct wlr_surface *surface, int sx, int sy, void *data)
 	wlr_surface_send_frame_done(surface, data);
 }
 
+static int64_t now_ns(struct timespec *ts)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+/* Only an app that waited for a frame event and draws after it times one
+ * frame at a time; EARLY: it did not wait. */
+static void answer_app(struct bridge_window *window, bool early)
+{
+	struct timespec now;
+	int64_t ns = now_ns(&now);
+	bool waiting = !wl_list_empty(&root_surface(window)->current.frame_callback_list);
+	window->answered_ns = waiting && !early ? ns : 0;
+	wlr_surface_for_each_surface(root_surface(window), send_done, &now);
+}
+
+static bool content_in_flight(struct bridge_window *window)
+{
+	struct window_frame *wf;
+	wl_list_for_each(wf, &window->frames, link)
+	{
+		if (wf->content) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void window_frame_destroy(struct window_frame *wf)
+{
+	wgb_frame_destroy(wf->proxy);
+	wl_list_remove(&wf->link);
+	wf->window->nframes--;
+	free(wf);
+}
+
+static void flush(struct bridge_window *window);
+
 static void frame_handle_done(void *data, struct wgb_frame *frame, uint32_t time)
 {
-	struct bridge_window *window = data;
-	wgb_frame_destroy(frame);
-	window->frame = NULL;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	wlr_surface_for_each_surface(root_surface(window), send_done, &now);
-	if (window->want_frame) {
+	struct window_frame *wf = data;
+	struct bridge_window *window = wf->window;
+	if (wf->content && !window->pipeline && wf->since_ns) {
+		/* one frame at a time, from answer to frame event, missed a
+		 * refresh of dom0's: go one frame ahead */
+		struct timespec ts;
+		int64_t cycle = now_ns(&ts) - wf->since_ns;
+		if (2 * cycle <= 3 * bridge_output_min_period_ns(window->server)) {
+			window->slow_cycles = 0;
+		} else if (++window->slow_cycles >= 2) {
+			/* twice in a row: not the one slow frame of a new pool */
+			window->slow_cycles = 0;
+			window->pipeline = true;
+			window->pipeline_left = PIPELINE_FRAMES;
+		}
+	}
+	window_frame_destroy(wf);
+	/* a frame composed ahead goes now; its app is answered as it goes
+	 * out when the window is a frame ahead, else by its own frame event */
+	bool had_ready = window->ready != NULL;
+	if (had_ready) {
+		window->answered_ns = 0; /* it was drawn ahead: not timed */
+		flush(window);
+	}
+	/* else whatever callbacks are left are answered by this event */
+	if (!had_ready || window->ready) {
+		answer_app(window, false);
+	}
+	if (window->want_frame || window->ready) {
 		schedule_flush(window);
 	}
 }
@@ -252,6 +348,27 @@ static void frame_handle_done(void *data, struct wgb_frame *frame, uint32_t time
 static const struct wgb_frame_listener frame_listener = {
 	.done = frame_handle_done,
 };
+
+static bool request_frame(struct bridge_window *window, bool content)
+{
+	struct window_frame *wf = calloc(1, sizeof(*wf));
+	if (!wf) {
+		return false;
+	}
+	wf->proxy = wgb_window_frame(window->proxy);
+	if (!wf->proxy) {
+		free(wf);
+		return false;
+	}
+	wf->window = window;
+	wf->content = content;
+	wf->since_ns = window->answered_ns;
+	wgb_frame_add_listener(wf->proxy, &frame_listener, wf);
+	wl_list_insert(window->frames.prev, &wf->link);
+	window->nframes++;
+	window->want_frame = false;
+	return true;
+}
 
 /* --- the link window ---------------------------------------------------- */
 
@@ -443,11 +560,13 @@ static void link_window_destroy(struct bridge_window *window, bool link_alive)
 		struct link_feedback *lf = wl_container_of(window->link_feedbacks.next, lf, link);
 		link_feedback_destroy(lf);
 	}
-	if (window->frame) {
-		wgb_frame_destroy(window->frame);
-		window->frame = NULL;
-		/* an app waiting on this frame must not wait forever */
+	if (!wl_list_empty(&window->frames)) {
+		/* an app waiting on these frames must not wait forever */
 		window->want_frame = true;
+	}
+	while (!wl_list_empty(&window->frames)) {
+		struct window_frame *wf = wl_container_of(window->frames.next, wf, link);
+		window_frame_destroy(wf);
 	}
 	if (window->proxy) {
 		if (link_alive) {
@@ -470,8 +589,31 @@ static void link_window_destroy(struct bridge_window *window, bool link_alive)
 	window->old_pool = NULL;
 	window->pool = NULL;
 	window->front = NULL;
+	window->ready = NULL;
 	window->ack_pending = false;
 	window->configure_pending = false;
+}
+
+/* Attaches BUFFER, composed for the window's pending damage, with the
+ * presentation feedback its pixels ask for. */
+static void send_buffer(struct bridge_window *window, struct bridge_buffer *buffer)
+{
+	struct bridge_pool *pool = buffer->pool;
+	wgb_window_attach(window->proxy, buffer->opaque ? buffer->opaque_proxy : buffer->proxy);
+	pixman_region32_intersect_rect(&window->damage, &window->damage, 0, 0,
+		(unsigned)pool->width, (unsigned)pool->height);
+	int n;
+	pixman_box32_t *rects = pixman_region32_rectangles(&window->damage, &n);
+	if (n > MAX_DAMAGE_RECTS) {
+		wgb_window_damage(window->proxy, 0, 0, pool->width, pool->height);
+	} else {
+		for (int i = 0; i < n; i++) {
+			wgb_window_damage(window->proxy, rects[i].x1, rects[i].y1,
+				rects[i].x2 - rects[i].x1, rects[i].y2 - rects[i].y1);
+		}
+	}
+	pixman_region32_clear(&window->damage);
+	request_feedback(window);
 }
 
 static void flush(struct bridge_window *window)
@@ -486,7 +628,7 @@ static void flush(struct bridge_window *window)
 	}
 	struct wlr_box geo;
 	window_geometry(window, &geo);
-	bool commit = false;
+	bool commit = false, sent = false;
 
 	if (window->parent &&
 		(geo.width != window->popup_box.width || geo.height != window->popup_box.height ||
@@ -504,7 +646,16 @@ static void flush(struct bridge_window *window)
 		add_full_damage(window);
 	}
 
-	if (window->dirty && geo.width > 0 && geo.height > 0) {
+	/* a frame composed ahead goes once dom0 showed the one before it, or
+	 * with a configure ack that must not wait */
+	if (window->ready && (window->nframes == 0 || window->ack_pending)) {
+		send_buffer(window, window->ready);
+		window->ready = NULL;
+		commit = sent = true;
+	}
+
+	/* while a frame waits in the agent, the app's next waits for it */
+	if (window->dirty && !window->ready && geo.width > 0 && geo.height > 0) {
 		if (window->pool &&
 			(window->pool->width != geo.width || window->pool->height != geo.height)) {
 			/* resized: the old pool stays shown until the new one is */
@@ -541,40 +692,38 @@ static void flush(struct bridge_window *window)
 			bridge_compose(root_surface(window), &geo, image, &buffer->stale);
 			/* the app's buffers go back now, not at its next commit */
 			bridge_compose_release(root_surface(window), &geo, image, &buffer->pins);
-			wgb_window_attach(
-				window->proxy, opaque ? buffer->opaque_proxy : buffer->proxy);
-			pixman_region32_intersect_rect(&window->damage, &window->damage, 0, 0,
-				(unsigned)geo.width, (unsigned)geo.height);
-			int n;
-			pixman_box32_t *rects = pixman_region32_rectangles(&window->damage, &n);
-			if (n > MAX_DAMAGE_RECTS) {
-				wgb_window_damage(window->proxy, 0, 0, geo.width, geo.height);
-			} else {
-				for (int i = 0; i < n; i++) {
-					wgb_window_damage(window->proxy, rects[i].x1, rects[i].y1,
-						rects[i].x2 - rects[i].x1,
-						rects[i].y2 - rects[i].y1);
-				}
-			}
-			pixman_region32_clear(&window->damage);
-			request_feedback(window);
 			buffer->busy = true;
 			window->front = buffer;
 			window->dirty = false;
-			commit = true;
+			if (window->want_frame && content_in_flight(window) &&
+				!window->ack_pending) {
+				/* dom0 has not shown the frame before: this one
+				 * waits, composed, for its frame event */
+				window->ready = buffer;
+			} else {
+				send_buffer(window, buffer);
+				commit = sent = true;
+			}
 		}
-	} else if (window->dirty) {
+	} else if (window->dirty && !window->ready) {
 		/* nothing to show yet */
 		pixman_region32_clear(&window->damage);
 		window->dirty = false;
 	}
 
-	if (!window->frame && window->want_frame) {
-		window->frame = wgb_window_frame(window->proxy);
-		if (window->frame) {
-			wgb_frame_add_listener(window->frame, &frame_listener, window);
-			window->want_frame = false;
-			commit = true;
+	/* new pixels sent with a frame request are answered at once: the app
+	 * draws its next frame while dom0 shows this one; anything else waits
+	 * for the frame event, as it did without the pipeline */
+	bool early = false;
+	if (window->want_frame && !window->ready &&
+		(window->nframes == 0 || (sent && window->pipeline))) {
+		commit |= request_frame(window, sent);
+		early = sent && !window->want_frame && window->pipeline;
+		if (early && --window->pipeline_left <= 0) {
+			/* this frame's app waits for its frame event: the
+			 * next one is timed one at a time */
+			window->pipeline = false;
+			early = false;
 		}
 	}
 	if (window->ack_pending) {
@@ -588,10 +737,13 @@ static void flush(struct bridge_window *window)
 	window->info_dirty = false;
 	if (commit) {
 		wgb_window_commit(window->proxy);
-		if (window->old_pool && window->front) {
+		if (window->old_pool && window->front && !window->ready) {
 			bridge_pool_retire(window->old_pool);
 			window->old_pool = NULL;
 		}
+	}
+	if (early) {
+		answer_app(window, true);
 	}
 }
 
@@ -724,6 +876,7 @@ struct bridge_window *bridge_window_create(
 	pixman_region32_init(&window->damage);
 	wl_list_init(&window->surfaces);
 	wl_list_init(&window->link_feedbacks);
+	wl_list_init(&window->frames);
 	window->pool_ready.notify = handle_pool_ready;
 	wl_list_init(&window->pool_ready.link);
 	wl_list_insert(server->windows.prev, &window->link);

@@ -2,7 +2,8 @@
  * The window composer: one link window per mapped xdg toplevel or popup.
  * It composes the surface tree (subsurfaces, viewporter) with pixman into
  * the window's grant-backed buffers, redrawing only damaged pixels, and
- * paces the app's frame callbacks by dom0's frame events.
+ * paces the app's frame callbacks by dom0's frame events, at most two
+ * frames ahead of them.
  */
 #ifndef BRIDGE_AGENT_WINDOW_H
 #define BRIDGE_AGENT_WINDOW_H
@@ -31,6 +32,8 @@ struct bridge_window {
 	struct bridge_pool *pool;
 	struct bridge_pool *old_pool; /* shown until a buffer of pool is */
 	struct bridge_buffer *front;
+	/* composed, waiting for dom0's frame event of the commit before */
+	struct bridge_buffer *ready;
 	struct wlr_box popup_box;       /* as sent in create_popup */
 	int min_w, min_h, max_w, max_h; /* as last sent */
 	bool info_dirty;                /* title or limits sent, not committed */
@@ -38,8 +41,16 @@ struct bridge_window {
 	pixman_region32_t damage; /* window pixels changed since the last commit */
 	bool dirty;
 	uint32_t layout_hash;
-	bool want_frame;
-	struct wgb_frame *frame;
+	bool want_frame; /* the app waits for a frame callback */
+	/* one frame ahead of dom0 (window.c, pacing), for pipeline_left
+	 * more frames; else as many frames in flight as dom0 shows */
+	bool pipeline;
+	int pipeline_left;
+	int slow_cycles;     /* in a row, one frame at a time */
+	int64_t answered_ns; /* when the app's callbacks were last answered */
+	/* dom0 frame events asked for and not come yet (window_frame::link) */
+	struct wl_list frames;
+	int nframes;
 	struct wl_list link_feedbacks; /* link_feedback::link, not answered yet */
 	int nlink_feedbacks;
 	struct wl_list *sampled; /* window_feedback::link, while sampling */

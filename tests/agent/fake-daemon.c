@@ -838,6 +838,9 @@ static int handle_frame_timer(void *data)
 			}
 			continue;
 		}
+		if (!wl_list_empty(&window->frames)) {
+			window->last_done_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+		}
 		wl_list_for_each_safe(frame, tmp, &window->frames, link)
 		{
 			wgb_frame_send_done(frame->resource, ms);

@@ -63,7 +63,8 @@ struct fake_window {
 	int64_t damage_rects;
 	uint32_t last_ack;
 	bool closed_sent;
-	bool hidden; /* set by the test: no frame events, as for a hidden window */
+	bool hidden;          /* set by the test: no frame events, as for a hidden window */
+	int64_t last_done_us; /* CLOCK_MONOTONIC of the last frame event sent */
 };
 
 struct fake_stats {
