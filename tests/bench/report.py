@@ -88,6 +88,12 @@ def aggregate(rows):
             for name, v in procs.items()
         }
         a["fps_all"] = [r.get("fps") for r in runs]
+        # frames the host showed, and frames it replaced before showing them
+        # (feedback `discarded`): a bridge that ran ahead of the host would
+        # commit more than it presents
+        a["presented_fps"] = median([r["presented"] / r["seconds"] for r in runs
+                                     if r.get("presented") is not None and r.get("seconds")])
+        a["discarded"] = sum(r.get("discarded") or 0 for r in runs)
         agg[key] = a
     # the ratio to direct is taken within each round (the runs of a round are
     # back to back, so a load that drifts between rounds cancels), then the
@@ -188,7 +194,10 @@ def markdown(agg, mem, meta, plot_name):
     L.append("How: `bench-client` (wl_shm, xdg toplevel, 3 buffers reused on release, "
              "xorshift noise new every frame, paced by frame callbacks) draws into `bench-host` "
              f"(headless wlroots 0.15, pixman, one output at {meta.get('refresh', '?')} Hz, "
-             "always compositing). fps is frames committed per second; MB/s is damaged bytes "
+             "always compositing). fps is frames committed per second; presented/s counts the "
+             "frames whose wp_presentation feedback said `presented`, and in brackets the "
+             "frames of all rounds that said `discarded` (replaced before the host showed "
+             "them); MB/s is damaged bytes "
              "per second; latency is from the client's commit to the time in wp_presentation "
              "`presented`, which bench-host stamps when it has composited the frame (a "
              "headless output has no scanout to wait for). CPU is "
@@ -207,15 +216,17 @@ def markdown(agg, mem, meta, plot_name):
                                  order(MODE_ORDER, k[1])))
     L.append("## Direct, bridge and waypipe on bench-host")
     L.append("")
-    L.append("| case | size | mode | fps | ratio to direct | MB/s | latency p50 / p99 ms | "
-             "CPU ms/frame in between | host CPU ms/frame | peak RSS MiB | runs |")
-    L.append("|---|---|---|---:|---:|---:|---:|---|---:|---|---:|")
+    L.append("| case | size | mode | fps | ratio to direct | presented/s (discarded) | MB/s | "
+             "latency p50 / p99 ms | CPU ms/frame in between | host CPU ms/frame | "
+             "peak RSS MiB | runs |")
+    L.append("|---|---|---|---:|---:|---:|---:|---:|---|---:|---|---:|")
     for k in main:
         a = agg[k]
         host_cpu = a["procs"].get("host", {}).get("cpu_ms")
         runs = f"{a['runs']}" + (f" ({a['failed']} failed)" if a["failed"] else "")
         L.append(f"| {CASE_TEXT.get(k[3], k[3])} | {k[2]} | {k[1]} | {fps_cell(a)} | "
-                 f"{fmt(a['ratio'], 2)} | {fmt(a['mbps'], 0)} | {fmt(a['lat_p50_ms'], 2)} / "
+                 f"{fmt(a['ratio'], 2)} | {fmt(a['presented_fps'])} ({a['discarded']}) | "
+                 f"{fmt(a['mbps'], 0)} | {fmt(a['lat_p50_ms'], 2)} / "
                  f"{fmt(a['lat_p99_ms'], 2)} | {proc_cell(a, between(k[1]))} | "
                  f"{fmt(host_cpu, 2)} | {rss_cell(a, between(k[1]))} | {runs} |")
     L.append("")
@@ -290,8 +301,7 @@ def markdown(agg, mem, meta, plot_name):
     L.extend(rows)
     L.append("")
     if meta.get("profile") and os.path.exists(meta["profile"]):
-        # written by hand from callgrind runs (instruction counts do not
-        # depend on the machine's load); kept beside the harness
+        # written by hand from perf runs of the harness; kept beside it
         with open(meta["profile"]) as f:
             L.append(f.read().rstrip("\n"))
         L.append("")
