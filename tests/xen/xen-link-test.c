@@ -68,13 +68,13 @@
 #define EXPORT_MARKER 0x5a17c0de5a17c0deull /* the receiver writes it at word 1 */
 
 enum msg_type {
-	MSG_POOL = 1,  /* guest -> dom0: seed, npages, refs[npages] */
-	MSG_MAPPED,    /* dom0 -> guest: the pool is mapped and checked */
-	MSG_DESTROY,   /* guest -> dom0: let go of the pool */
-	MSG_UNMAPPED,  /* dom0 -> guest: unmapped; the guest may unshare */
-	MSG_BULK,      /* either way: bytes, then their checksum */
-	MSG_DONE,      /* guest -> dom0: end of the phase */
-	MSG_HELLO,     /* dom0 -> guest: first message of a link */
+	MSG_POOL = 1, /* guest -> dom0: seed, npages, refs[npages] */
+	MSG_MAPPED,   /* dom0 -> guest: the pool is mapped and checked */
+	MSG_DESTROY,  /* guest -> dom0: let go of the pool */
+	MSG_UNMAPPED, /* dom0 -> guest: unmapped; the guest may unshare */
+	MSG_BULK,     /* either way: bytes, then their checksum */
+	MSG_DONE,     /* guest -> dom0: end of the phase */
+	MSG_HELLO,    /* dom0 -> guest: first message of a link */
 };
 
 struct msg_header {
@@ -162,7 +162,8 @@ static void wait_event(struct grantlink *link, uint32_t mask, const char *what)
 			errno = ETIMEDOUT;
 			fail("no %s within %d ms (events 0x%x)", what, TIMEOUT_MS, sticky_events);
 		}
-		struct pollfd pfd = {.fd = grantlink_get_fd(link), .events = grantlink_get_events(link)};
+		struct pollfd pfd = {
+			.fd = grantlink_get_fd(link), .events = grantlink_get_events(link)};
 		poll(&pfd, 1, (int)(left < 100 ? left : 100));
 	}
 }
@@ -413,7 +414,8 @@ static void pump_run(struct grantlink *link, bool guest_side)
 		if (guest_side) {
 			while (sent < PUMP_BYTES) {
 				uint8_t chunk[4096];
-				size_t n = PUMP_BYTES - sent < sizeof(chunk) ? PUMP_BYTES - sent : sizeof(chunk);
+				size_t n = PUMP_BYTES - sent < sizeof(chunk) ? PUMP_BYTES - sent
+									     : sizeof(chunk);
 				for (size_t i = 0; i < n; i++) {
 					chunk[i] = pattern(3, sent + i);
 				}
@@ -428,7 +430,8 @@ static void pump_run(struct grantlink *link, bool guest_side)
 				for (ssize_t i = 0; i < r; i++) {
 					if (buf[i] != pattern(3, got + (size_t)i)) {
 						errno = EBADMSG;
-						fail("pump: byte %zu came back wrong", got + (size_t)i);
+						fail("pump: byte %zu came back wrong",
+							got + (size_t)i);
 					}
 				}
 				got += (size_t)r;
@@ -491,7 +494,8 @@ static struct grantlink *guest_connect(struct grantlink_domain *domain, const ch
 			/* A dead or dying dom0 side can still be met (its keys
 			 * outlive it): a link counts once dom0 said hello. */
 			sticky_events = 0;
-			wait_event(link, GRANTLINK_EVENT_READABLE | GRANTLINK_EVENT_HANGUP, "hello");
+			wait_event(
+				link, GRANTLINK_EVENT_READABLE | GRANTLINK_EVENT_HANGUP, "hello");
 			struct msg_header h;
 			if (!(sticky_events & GRANTLINK_EVENT_HANGUP) &&
 				grantlink_recv(link, &h, sizeof(h)) == sizeof(h) &&
@@ -947,7 +951,8 @@ static void host_cycles(struct grantlink *link)
 			free(payload);
 			break;
 		} else if (type == MSG_POOL) {
-			struct grantlink_mapping *mapping = host_map_pool(link, payload, len, n == 0);
+			struct grantlink_mapping *mapping =
+				host_map_pool(link, payload, len, n == 0);
 			expect_msg(link, MSG_DESTROY);
 			grantlink_unmap(mapping);
 			send_msg(link, MSG_UNMAPPED, NULL, 0);
