@@ -12,8 +12,8 @@
  * on the chain of tests/bench: a 4k frame (33 MB) then costs the agent a
  * third less CPU and the next reader in dom0 (measured with the daemon's
  * copy; now dom0's compositor) a tenth more, since it finds the frame in
- * memory rather than in the cache; for a
- * 1080p frame (8 MB) the reader would lose more than the agent saves. */
+ * memory rather than in the cache; for a 1080p frame (8 MB) the reader
+ * would lose more than the agent saves. */
 #define BRIDGE_COPY_STREAM_MIN ((size_t)16 << 20)
 
 /* Copies ROWS rows of ROW_BYTES bytes (whole 4-byte pixels) from SRC,
