@@ -304,7 +304,6 @@ static void window_frame_destroy(struct window_frame *wf)
 {
 	wgb_frame_destroy(wf->proxy);
 	wl_list_remove(&wf->link);
-	wf->window->nframes--;
 	free(wf);
 }
 
@@ -365,7 +364,6 @@ static bool request_frame(struct bridge_window *window, bool content)
 	wf->since_ns = window->answered_ns;
 	wgb_frame_add_listener(wf->proxy, &frame_listener, wf);
 	wl_list_insert(window->frames.prev, &wf->link);
-	window->nframes++;
 	window->want_frame = false;
 	return true;
 }
@@ -648,7 +646,7 @@ static void flush(struct bridge_window *window)
 
 	/* a frame composed ahead goes once dom0 showed the one before it, or
 	 * with a configure ack that must not wait */
-	if (window->ready && (window->nframes == 0 || window->ack_pending)) {
+	if (window->ready && (wl_list_empty(&window->frames) || window->ack_pending)) {
 		send_buffer(window, window->ready);
 		window->ready = NULL;
 		commit = sent = true;
@@ -716,7 +714,7 @@ static void flush(struct bridge_window *window)
 	 * for the frame event, as it did without the pipeline */
 	bool early = false;
 	if (window->want_frame && !window->ready &&
-		(window->nframes == 0 || (sent && window->pipeline))) {
+		(wl_list_empty(&window->frames) || (sent && window->pipeline))) {
 		commit |= request_frame(window, sent);
 		early = sent && !window->want_frame && window->pipeline;
 		if (early && --window->pipeline_left <= 0) {

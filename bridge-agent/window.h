@@ -50,7 +50,6 @@ struct bridge_window {
 	int64_t answered_ns; /* when the app's callbacks were last answered */
 	/* dom0 frame events asked for and not come yet (window_frame::link) */
 	struct wl_list frames;
-	int nframes;
 	struct wl_list link_feedbacks; /* link_feedback::link, not answered yet */
 	int nlink_feedbacks;
 	struct wl_list *sampled; /* window_feedback::link, while sampling */
