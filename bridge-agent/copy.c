@@ -12,6 +12,14 @@
 
 #include "copy.h"
 
+static void memcpy_rows(uint8_t *dst, size_t dst_stride, const uint8_t *src, size_t src_stride,
+	size_t row_bytes, size_t rows)
+{
+	for (size_t y = 0; y < rows; y++) {
+		memcpy(dst + y * dst_stride, src + y * src_stride, row_bytes);
+	}
+}
+
 #if defined(__x86_64__) && defined(__SSE2__)
 #include <emmintrin.h>
 
@@ -45,29 +53,15 @@ static void stream_run(uint8_t *dst, const uint8_t *src, size_t n)
 	memcpy(dst, src, n);
 }
 
-static void copy_rows(uint8_t *dst, size_t dst_stride, const uint8_t *src, size_t src_stride,
+static void stream_rows(uint8_t *dst, size_t dst_stride, const uint8_t *src, size_t src_stride,
 	size_t row_bytes, size_t rows)
 {
-	if (row_bytes * rows < BRIDGE_COPY_STREAM_MIN) {
-		for (size_t y = 0; y < rows; y++) {
-			memcpy(dst + y * dst_stride, src + y * src_stride, row_bytes);
-		}
-		return;
-	}
 	for (size_t y = 0; y < rows; y++) {
 		stream_run(dst + y * dst_stride, src + y * src_stride, row_bytes);
 	}
 	/* streaming stores are weakly ordered: make them visible before
 	 * whatever tells the reader (a socket write) */
 	_mm_sfence();
-}
-#else
-static void copy_rows(uint8_t *dst, size_t dst_stride, const uint8_t *src, size_t src_stride,
-	size_t row_bytes, size_t rows)
-{
-	for (size_t y = 0; y < rows; y++) {
-		memcpy(dst + y * dst_stride, src + y * src_stride, row_bytes);
-	}
 }
 #endif
 
@@ -82,5 +76,11 @@ void bridge_copy_rect(void *dst, size_t dst_stride, const void *src, size_t src_
 		row_bytes *= rows;
 		rows = 1;
 	}
-	copy_rows(dst, dst_stride, src, src_stride, row_bytes, rows);
+#if defined(__x86_64__) && defined(__SSE2__)
+	if (row_bytes * rows >= BRIDGE_COPY_STREAM_MIN) {
+		stream_rows(dst, dst_stride, src, src_stride, row_bytes, rows);
+		return;
+	}
+#endif
+	memcpy_rows(dst, dst_stride, src, src_stride, row_bytes, rows);
 }
