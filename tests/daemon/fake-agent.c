@@ -159,6 +159,18 @@ static uint32_t expect_a_with_b_in_rect(int x, int y, void *data)
 	return pattern_a(x, y);
 }
 
+/* BUFFER drawn as expect_a_with_b_in_rect expects it shown */
+static void fill_a_with_b_in_rect(struct agent_buffer *buffer, const struct rect *r)
+{
+	agent_buffer_fill(buffer, pattern_a);
+	for (int y = r->y; y < r->y + r->h; y++) {
+		uint32_t *row = (uint32_t *)(void *)(buffer->data + (size_t)y * buffer->stride);
+		for (int x = r->x; x < r->x + r->w; x++) {
+			row[x] = pattern_b(x, y);
+		}
+	}
+}
+
 /* --- good scenarios ----------------------------------------------------- */
 
 /* A window with frame and content, a damage-only update, then teardown
@@ -206,12 +218,7 @@ static void scenario_present(struct agent *a)
 	/* a rectangle changes, and only it is damaged; dom0's compositor
 	 * shows the buffer as it is, so the agent keeps the rest up to date */
 	struct rect r = {.x = 50, .y = 30, .w = 40, .h = 20};
-	agent_buffer_fill(&back, pattern_a);
-	for (int y = r.y; y < r.y + r.h; y++) {
-		for (int x = r.x; x < r.x + r.w; x++) {
-			((uint32_t *)(void *)back.data)[y * WIN_W + x] = pattern_b(x, y);
-		}
-	}
+	fill_a_with_b_in_rect(&back, &r);
 	agent_window_show(a, &window, &back, r.x, r.y, r.w, r.h);
 	/* both offer presentation-time; weston presents a frame of a shown
 	 * window a refresh after its done: done must not wait for it, and
@@ -249,12 +256,7 @@ static void scenario_present(struct agent *a)
 	test_image_finish(&shot);
 	/* and once more through the first buffer, released by dom0 when the
 	 * second was shown: a 1x1 damage of what is already there */
-	agent_buffer_fill(&front, pattern_a);
-	for (int y = r.y; y < r.y + r.h; y++) {
-		for (int x = r.x; x < r.x + r.w; x++) {
-			((uint32_t *)(void *)front.data)[y * WIN_W + x] = pattern_b(x, y);
-		}
-	}
+	fill_a_with_b_in_rect(&front, &r);
 	agent_window_show(a, &window, &front, 0, 0, 1, 1);
 	usleep(200000);
 	agent_iterate(a, 0);
