@@ -684,17 +684,23 @@ static struct grantlink *host_accept(struct grantlink_domain *domain, uint16_t g
 	}
 }
 
+/* A pool message's payload: seed, npages, refs[npages]. Sanitized: the
+ * guest is not trusted. */
+static void check_pool_msg(const uint32_t *payload, uint32_t len)
+{
+	if (len < 8 || payload[1] == 0 || payload[1] > 4096 || len != 8 + payload[1] * 4) {
+		errno = EPROTO;
+		fail("bad pool message (%u bytes)", len);
+	}
+}
+
 /* Maps all of a pool message's refs read-only with notify, checks the
  * pattern, answers "mapped". With TRY_WRITABLE, first checks that a
  * writable map of the read-only pool is refused. */
 static struct grantlink_mapping *host_map_pool(
 	struct grantlink *link, const uint32_t *payload, uint32_t len, bool try_writable)
 {
-	/* sanitize: the guest is not trusted */
-	if (len < 8 || payload[1] == 0 || payload[1] > 4096 || len != 8 + payload[1] * 4) {
-		errno = EPROTO;
-		fail("bad pool message (%u bytes)", len);
-	}
+	check_pool_msg(payload, len);
 	uint32_t seed = payload[0], npages = payload[1];
 	if (try_writable) {
 		struct grantlink_mapping *w =
@@ -859,10 +865,7 @@ static struct grantlink_export *host_export_pool(
 {
 	uint32_t len;
 	uint32_t *payload = recv_msg(link, MSG_POOL, &len);
-	if (len < 8 || payload[1] == 0 || payload[1] > 4096 || len != 8 + payload[1] * 4) {
-		errno = EPROTO;
-		fail("bad pool message (%u bytes)", len);
-	}
+	check_pool_msg(payload, len);
 	*seed = payload[0];
 	*npages = payload[1];
 	int64_t t0 = now_ms();
